@@ -1,0 +1,148 @@
+import * as z from "zod/mini";
+import type { Hook } from "./hooks.js";
+
+/** Thrown at cold start when the environment is missing or malformed; names the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface BurstRule {
+  /** Transport failures within `windowSeconds` of each other that open a burst. */
+  readonly threshold: number;
+  readonly windowSeconds: number;
+  /** A burst resolves after this long without a transport failure. */
+  readonly quietSeconds: number;
+}
+
+export interface Config {
+  readonly eventsTableName: string;
+  readonly stateTableName: string;
+  readonly pagingTopicArn: string;
+  /** The Prelude apps whose webhooks are accepted; any other `app_id` is rejected. */
+  readonly appIds: readonly string[];
+  readonly signatureVerification: "on" | "off";
+  /** JWKS location per app: `JWKS_URLS[app]`, else `JWKS_URL_TEMPLATE` with `{app_id}` replaced. */
+  readonly jwksUrlFor: (appId: string) => string;
+  readonly jwksFetchTimeoutMs: number;
+  readonly jwksCacheSeconds: number;
+  readonly jwksMinRefetchSeconds: number;
+  /** ARN of a Secrets Manager secret holding the legacy `sha256=` HMAC secret; unset disables HMAC. */
+  readonly hmacSecretArn?: string;
+  readonly eventRetentionDays: number;
+  readonly rejectedRetentionDays: number;
+  readonly burstRules: Readonly<Record<Hook, BurstRule>>;
+}
+
+export const DEFAULT_JWKS_URL_TEMPLATE = "https://{app_id}.session.prelude.dev/.well-known/jwks.json";
+
+/** Defaults: 5 transport failures within 60 s open a burst; 60 s without one resolves it. */
+export const DEFAULT_BURST_RULE: BurstRule = { threshold: 5, windowSeconds: 60, quietSeconds: 60 };
+
+const positiveInt = (max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/, "a whole number")),
+    z.pipe(z.transform(Number), z.number().check(z.gte(1, "at least 1"), z.lte(max, `at most ${max}`))),
+  );
+
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, "a non-empty value"));
+
+const httpsUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, "an http(s) URL"));
+
+const envSchema = z.object({
+  EVENTS_TABLE_NAME: nonEmpty,
+  STATE_TABLE_NAME: nonEmpty,
+  PAGING_TOPIC_ARN: nonEmpty,
+  PRELUDE_APP_IDS: z
+    .string()
+    .check(z.regex(/^\s*[\w-]+(\s*,\s*[\w-]+)*\s*$/, "a comma-separated list of app ids")),
+  SIGNATURE_VERIFICATION: z._default(z.enum(["on", "off"]), "on"),
+  JWKS_URL_TEMPLATE: z._default(httpsUrl, DEFAULT_JWKS_URL_TEMPLATE),
+  JWKS_URLS: z.optional(z.string()),
+  JWKS_FETCH_TIMEOUT_MS: z._default(positiveInt(10_000), "3000"),
+  JWKS_CACHE_SECONDS: z._default(positiveInt(86_400), "3600"),
+  JWKS_MIN_REFETCH_SECONDS: z._default(positiveInt(3_600), "30"),
+  HMAC_SECRET_ARN: z.optional(nonEmpty),
+  EVENT_RETENTION_DAYS: z._default(positiveInt(3_650), "30"),
+  REJECTED_RETENTION_DAYS: z._default(positiveInt(3_650), "7"),
+  MIGRATION_BURST_THRESHOLD: z.optional(positiveInt(10_000)),
+  MIGRATION_BURST_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
+  MIGRATION_QUIET_SECONDS: z.optional(positiveInt(86_400)),
+  STEP_UP_BURST_THRESHOLD: z.optional(positiveInt(10_000)),
+  STEP_UP_BURST_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
+  STEP_UP_QUIET_SECONDS: z.optional(positiveInt(86_400)),
+});
+
+const jwksUrlsSchema = z.record(z.string(), httpsUrl);
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const name = issue.path.join(".") || "environment";
+      const expected =
+        issue.message && issue.message !== "Invalid input"
+          ? issue.message
+          : issue.code === "invalid_type"
+            ? `set (a ${issue.expected})`
+            : issue.code === "invalid_value"
+              ? `one of ${issue.values.map(String).join(", ")}`
+              : issue.code;
+      return `${name} must be ${expected}`;
+    })
+    .join("; ");
+}
+
+/** Parses the Lambda environment once, at cold start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(`hookwatch configuration: ${describeIssues(parsed.error.issues)}`);
+  const e = parsed.data;
+
+  let jwksUrls: Record<string, string> = {};
+  if (e.JWKS_URLS !== undefined && e.JWKS_URLS.trim() !== "") {
+    let json: unknown;
+    try {
+      json = JSON.parse(e.JWKS_URLS);
+    } catch {
+      throw new ConfigError('hookwatch configuration: JWKS_URLS must be a JSON object {"<app id>": "<url>"}');
+    }
+    const urls = jwksUrlsSchema.safeParse(json);
+    if (!urls.success) {
+      throw new ConfigError(`hookwatch configuration: JWKS_URLS must map app ids to http(s) URLs`);
+    }
+    jwksUrls = urls.data;
+  }
+
+  const rule = (threshold?: number, windowSeconds?: number, quietSeconds?: number): BurstRule => {
+    const window = windowSeconds ?? DEFAULT_BURST_RULE.windowSeconds;
+    return {
+      threshold: threshold ?? DEFAULT_BURST_RULE.threshold,
+      windowSeconds: window,
+      quietSeconds: quietSeconds ?? window,
+    };
+  };
+
+  const template = e.JWKS_URL_TEMPLATE;
+  return {
+    eventsTableName: e.EVENTS_TABLE_NAME,
+    stateTableName: e.STATE_TABLE_NAME,
+    pagingTopicArn: e.PAGING_TOPIC_ARN,
+    appIds: e.PRELUDE_APP_IDS.split(",").map((id) => id.trim()),
+    signatureVerification: e.SIGNATURE_VERIFICATION,
+    jwksUrlFor: (appId) => jwksUrls[appId] ?? template.replaceAll("{app_id}", encodeURIComponent(appId)),
+    jwksFetchTimeoutMs: e.JWKS_FETCH_TIMEOUT_MS,
+    jwksCacheSeconds: e.JWKS_CACHE_SECONDS,
+    jwksMinRefetchSeconds: e.JWKS_MIN_REFETCH_SECONDS,
+    ...(e.HMAC_SECRET_ARN === undefined ? {} : { hmacSecretArn: e.HMAC_SECRET_ARN }),
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    rejectedRetentionDays: e.REJECTED_RETENTION_DAYS,
+    burstRules: {
+      migration: rule(
+        e.MIGRATION_BURST_THRESHOLD,
+        e.MIGRATION_BURST_WINDOW_SECONDS,
+        e.MIGRATION_QUIET_SECONDS,
+      ),
+      "step-up": rule(e.STEP_UP_BURST_THRESHOLD, e.STEP_UP_BURST_WINDOW_SECONDS, e.STEP_UP_QUIET_SECONDS),
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { HookwatchStack } from "../infra/hookwatch-stack.js";
+
+export type CfnTemplate = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+};
+
+/**
+ * Synthesizes the stack in memory, without bundling the Lambdas, so the local pipeline and the
+ * tests read the tables, queue and mapping template from the very stack that gets deployed.
+ */
+export function synthesizeStackTemplate(context: Record<string, unknown> = {}): CfnTemplate {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [], ...context } });
+  const stack = new HookwatchStack(app, "Hookwatch");
+  return Template.fromStack(stack).toJSON() as CfnTemplate;
+}
