@@ -1,0 +1,19 @@
+/** CloudWatch namespace and service dimension of every hookwatch metric (EMF, via Powertools). */
+export const METRICS_NAMESPACE = "Hookwatch";
+export const SERVICE_NAME = "hookwatch";
+
+/**
+ * Metric names. Event metrics carry the dimensions `service`, `hook` and `reason_class`;
+ * message and paging metrics carry only `service`, so alarms can name them exactly.
+ */
+export const METRIC = {
+  eventsStored: "EventsStored",
+  eventsDuplicate: "EventsDuplicate",
+  eventsConflict: "EventsConflict",
+  eventsInvalid: "EventsInvalid",
+  eventsUnknown: "EventsUnknown",
+  messagesRejected: "MessagesRejected",
+  messagesQuarantined: "MessagesQuarantined",
+  pagesPublished: "PagesPublished",
+  resolvesPublished: "ResolvesPublished",
+} as const;
