@@ -1,0 +1,44 @@
+import type { Hook } from "./hooks.js";
+
+/** One sample event shown in a page. */
+export interface PageSample {
+  readonly key: string;
+  readonly reason: string;
+  readonly occurred_at: string;
+  readonly dispatch_id?: string;
+  readonly correlation_id?: string;
+  readonly user_id?: string;
+  readonly session_id?: string;
+  readonly scope?: string;
+}
+
+/**
+ * Everything a page or a resolve says about one burst. It is built from the burst's stored state,
+ * so a repeated publish (after a crash or a retry) says the same thing under the same dedup key.
+ */
+export interface BurstPage {
+  readonly action: "trigger" | "resolve";
+  /** Stable per burst; the trigger and its resolve share it. */
+  readonly dedupKey: string;
+  readonly appId: string;
+  readonly hook: Hook;
+  /** The burst was detected after its newest failure had already gone quiet (a redelivered backlog). */
+  readonly delayed: boolean;
+  /** ISO times: the window that crossed the threshold (trigger) or the whole burst (resolve). */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly firstFailureAt: string;
+  readonly lastFailureAt: string;
+  /** Transport failures in the window. */
+  readonly transportCount: number;
+  /** Counts by `reason`, transport and response-level alike. */
+  readonly countsByReason: Readonly<Record<string, number>>;
+  /** Response-level failures of the same hook and app in the same window (stored, never paged). */
+  readonly responseCount: number;
+  readonly threshold: number;
+  readonly windowSeconds: number;
+  readonly quietSeconds: number;
+  readonly sampleEvents: readonly PageSample[];
+  /** When hookwatch opened (trigger) or resolved (resolve) the burst, ISO. */
+  readonly at: string;
+}
