@@ -16,7 +16,10 @@ let dynamodb: DynamoDbLocal | undefined;
 export async function setup(project: TestProject): Promise<void> {
   dynamodb = await startDynamoDbLocal();
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
-  project.provide("tableDefinitions", tableDefinitionsFromTemplate(synthesizeStackTemplate()));
+  project.provide(
+    "tableDefinitions",
+    tableDefinitionsFromTemplate(synthesizeStackTemplate({ appIds: "app_test" })),
+  );
 }
 
 export async function teardown(): Promise<void> {

@@ -1,0 +1,181 @@
+import {
+  type Arrival,
+  type EventStore,
+  MAX_EVENT_BYTES,
+  type StoreOutcome,
+  storeEvent,
+} from "../shared/event-store.js";
+import { type PreludeEvent, parseBatch, validateEvent } from "../shared/event-validation.js";
+import type { Hook } from "../shared/hooks.js";
+import { type IntakeRecords, quarantineInput, recordRejected } from "../shared/intake-records.js";
+import { METRIC } from "../shared/metric-names.js";
+import type { MetricsRecorder } from "../shared/metrics-recorder.js";
+import type { SignatureVerifier } from "../shared/signature-verifier.js";
+import type { WebhookMessage } from "../shared/webhook-message.js";
+
+/** A failure that a later attempt can cure; the SQS message is retried. */
+export class RetryLaterError extends Error {
+  override name = "RetryLaterError";
+}
+
+/** A transport failure, stored or already stored, handed to burst detection. */
+export interface TransportFailure {
+  readonly event: PreludeEvent;
+  readonly hook: Hook;
+  readonly occurredAtMs: number;
+}
+
+export interface BurstObserver {
+  /** Called with every transport failure of a message, new or redelivered, so a retry completes a page. */
+  observe(appId: string, failures: readonly TransportFailure[]): Promise<void>;
+}
+
+export interface ProcessorDeps {
+  readonly store: EventStore;
+  readonly intake: IntakeRecords;
+  /** Absent only when verification is switched off by configuration. */
+  readonly verifier?: SignatureVerifier;
+  readonly appIds: readonly string[];
+  readonly bursts?: BurstObserver;
+  readonly metrics: MetricsRecorder;
+}
+
+export type MessageOutcome =
+  | { readonly kind: "rejected"; readonly reason: string }
+  | { readonly kind: "quarantined"; readonly reason: string }
+  | {
+      readonly kind: "processed";
+      readonly appId: string;
+      readonly events: readonly { readonly key: string; readonly outcome: StoreOutcome | "invalid" }[];
+    };
+
+/**
+ * Handles one SQS message, that is one webhook POST: authenticity first, over the raw body,
+ * then validation and storage of each event on its own, so one bad event sinks nothing else.
+ */
+export async function processMessage(deps: ProcessorDeps, message: WebhookMessage): Promise<MessageOutcome> {
+  const source = { requestId: message.requestId, receivedAt: message.receivedAt };
+  let signedBy: string | undefined;
+  if (deps.verifier) {
+    const check = await deps.verifier.verify({
+      body: message.body,
+      ...(message.signature === undefined ? {} : { signature: message.signature }),
+      ...(message.signatureKeyId === undefined ? {} : { keyId: message.signatureKeyId }),
+    });
+    if (check.outcome === "unavailable")
+      throw new RetryLaterError(`signature check unavailable: ${check.reason}`);
+    if (check.outcome === "rejected") return reject(deps, message, check.reason);
+    signedBy = check.appId;
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(message.body);
+  } catch (error) {
+    return quarantine(deps, message, `body is not JSON: ${(error as Error).message}`);
+  }
+  const batch = parseBatch(body);
+  if (!batch.ok) return quarantine(deps, message, batch.reason);
+  if (!deps.appIds.includes(batch.appId)) {
+    return reject(deps, message, `app_id "${batch.appId}" is not a configured Prelude app`, batch.appId);
+  }
+  if (signedBy !== undefined && signedBy !== batch.appId) {
+    return reject(
+      deps,
+      message,
+      `signed with a key of app "${signedBy}" but claims app "${batch.appId}"`,
+      batch.appId,
+    );
+  }
+
+  const arrival: Arrival = { appId: batch.appId, ...source };
+  const failures: TransportFailure[] = [];
+  const outcomes = await Promise.all(
+    batch.events.map(async (element, index) => {
+      const problem = checkEvent(element);
+      if (!problem.ok) {
+        await quarantineInput(deps.intake, source, {
+          raw: problem.raw,
+          reason: problem.reason,
+          eventIndex: index,
+          appId: batch.appId,
+        });
+        deps.metrics.count(METRIC.eventsInvalid, { hook: "none", reason_class: "invalid" });
+        return { key: `#${index}`, outcome: "invalid" as const };
+      }
+      const { event } = problem;
+      const outcome = await storeEvent(deps.store, event, arrival);
+      countEvent(deps.metrics, event, outcome);
+      if (
+        outcome !== "conflict" &&
+        event.hook &&
+        event.reasonClass === "transport" &&
+        event.occurredAtMs !== undefined
+      ) {
+        failures.push({ event, hook: event.hook, occurredAtMs: event.occurredAtMs });
+      }
+      return { key: event.key, outcome };
+    }),
+  );
+  if (failures.length > 0 && deps.bursts) await deps.bursts.observe(batch.appId, failures);
+
+  return {
+    kind: "processed",
+    appId: batch.appId,
+    events: outcomes,
+  };
+}
+
+/** An event that validates and fits in an item, or why not. */
+function checkEvent(
+  element: unknown,
+): { ok: true; event: PreludeEvent } | { ok: false; reason: string; raw: string } {
+  const validation = validateEvent(element);
+  if (!validation.valid) return { ok: false, reason: validation.reason, raw: validation.raw };
+  const bytes = Buffer.byteLength(validation.event.raw);
+  if (bytes > MAX_EVENT_BYTES) {
+    return {
+      ok: false,
+      reason: `event is ${bytes} bytes; hookwatch stores events up to ${MAX_EVENT_BYTES} bytes (DynamoDB items hold 400 KB)`,
+      raw: validation.event.raw,
+    };
+  }
+  return { ok: true, event: validation.event };
+}
+
+function countEvent(metrics: MetricsRecorder, event: PreludeEvent, outcome: StoreOutcome): void {
+  const dimensions = { hook: event.hook ?? "none", reason_class: event.reasonClass };
+  const name =
+    outcome === "stored"
+      ? METRIC.eventsStored
+      : outcome === "duplicate"
+        ? METRIC.eventsDuplicate
+        : METRIC.eventsConflict;
+  metrics.count(name, dimensions);
+  if (outcome === "stored" && event.flags.length > 0) metrics.count(METRIC.eventsUnknown, dimensions);
+}
+
+async function reject(
+  deps: ProcessorDeps,
+  message: WebhookMessage,
+  reason: string,
+  claimedAppId?: string,
+): Promise<MessageOutcome> {
+  await recordRejected(deps.intake, message, {
+    reason,
+    body: message.body,
+    ...(claimedAppId === undefined ? {} : { claimedAppId }),
+  });
+  deps.metrics.count(METRIC.messagesRejected);
+  return { kind: "rejected", reason };
+}
+
+async function quarantine(
+  deps: ProcessorDeps,
+  message: WebhookMessage,
+  reason: string,
+): Promise<MessageOutcome> {
+  await quarantineInput(deps.intake, message, { raw: message.body, reason });
+  deps.metrics.count(METRIC.messagesQuarantined);
+  return { kind: "quarantined", reason };
+}

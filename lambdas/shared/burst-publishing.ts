@@ -1,0 +1,123 @@
+import type { BurstPage } from "./burst-page.js";
+import {
+  type BurstRecord,
+  type BurstSummary,
+  type BurstTables,
+  claimPublish,
+  closeBurst,
+  markPaged,
+  readBurst,
+  releaseClaim,
+  summarizeBurst,
+} from "./burst-state.js";
+import type { BurstRule } from "./config.js";
+import type { Hook } from "./hooks.js";
+
+export interface Pager {
+  publish(page: BurstPage): Promise<void>;
+}
+
+export interface BurstPublishing {
+  readonly tables: BurstTables;
+  readonly pager: Pager;
+  readonly rules: Readonly<Record<Hook, BurstRule>>;
+  /** How long a claim to publish holds before another attempt may take over; below the SQS visibility timeout. */
+  readonly claimLeaseMs?: number;
+}
+
+const DEFAULT_CLAIM_LEASE_MS = 30_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A burst's trigger page, from its stored state only: a repeat says the same thing. */
+export function triggerPage(burst: BurstRecord): BurstPage {
+  return {
+    action: "trigger",
+    dedupKey: burst.dedupKey,
+    appId: burst.group.appId,
+    hook: burst.group.hook,
+    delayed: burst.delayed,
+    windowStart: iso(burst.windowStartMs),
+    windowEnd: iso(burst.windowEndMs),
+    firstFailureAt: iso(burst.firstFailureMs),
+    lastFailureAt: iso(burst.lastFailureMs),
+    transportCount: burst.transportCount,
+    countsByReason: burst.countsByReason,
+    responseCount: burst.responseCount,
+    threshold: burst.threshold,
+    windowSeconds: burst.windowSeconds,
+    quietSeconds: burst.quietSeconds,
+    sampleEvents: burst.samples,
+    at: burst.openedAt,
+  };
+}
+
+export function resolvePage(burst: BurstRecord, summary: BurstSummary, nowMs: number): BurstPage {
+  return {
+    ...triggerPage(burst),
+    action: "resolve",
+    windowEnd: iso(summary.lastFailureMs),
+    lastFailureAt: iso(summary.lastFailureMs),
+    transportCount: summary.transportCount,
+    countsByReason: summary.countsByReason,
+    responseCount: summary.responseCount,
+    at: iso(nowMs),
+  };
+}
+
+/**
+ * Publishes a burst's page unless it went out already or another invocation holds the claim.
+ * Returns true once the page is known to be out.
+ */
+export async function publishTrigger(
+  deps: BurstPublishing,
+  burst: BurstRecord,
+  nowMs: number,
+): Promise<boolean> {
+  if (burst.pagedAt !== undefined) return true;
+  if (!(await claimPublish(deps.tables, burst, "page", nowMs, deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS))) {
+    return (await readBurst(deps.tables, burst.group, burst.sk))?.pagedAt !== undefined;
+  }
+  try {
+    await deps.pager.publish(triggerPage(burst));
+  } catch (error) {
+    await releaseClaim(deps.tables, burst, "page").catch(() => undefined);
+    throw error;
+  }
+  // A crash here repeats the page on retry, under the same dedup key.
+  await markPaged(deps.tables, burst, nowMs);
+  return true;
+}
+
+/**
+ * Resolves a burst whose failures ended at `endMs`: its page first if that never went out, then
+ * the resolve under the same dedup key, then the burst is closed. Returns the closed summary, or
+ * undefined when another invocation is already on it.
+ */
+export async function resolveBurst(
+  deps: BurstPublishing,
+  burst: BurstRecord,
+  endMs: number,
+  nowMs: number,
+): Promise<BurstSummary | undefined> {
+  if (!(await publishTrigger(deps, burst, nowMs))) return undefined;
+  if (
+    !(await claimPublish(deps.tables, burst, "resolve", nowMs, deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS))
+  ) {
+    return undefined;
+  }
+  let summary: BurstSummary;
+  try {
+    summary = await summarizeBurst(
+      deps.tables,
+      burst.group,
+      burst.windowStartMs,
+      Math.max(endMs, burst.lastFailureMs),
+    );
+    await deps.pager.publish(resolvePage(burst, summary, nowMs));
+  } catch (error) {
+    await releaseClaim(deps.tables, burst, "resolve").catch(() => undefined);
+    throw error;
+  }
+  await closeBurst(deps.tables, burst, summary, nowMs);
+  return summary;
+}

@@ -1,0 +1,191 @@
+import type { BurstObserver, TransportFailure } from "../processor/process-message.js";
+import { type BurstPublishing, publishTrigger, resolveBurst } from "./burst-publishing.js";
+import {
+  addCandidate,
+  type BurstRecord,
+  countResponseFailures,
+  findBurstEnd,
+  type Group,
+  type GroupHead,
+  listRecentBursts,
+  openBurst,
+  readCandidates,
+  readGroupHead,
+  readSamples,
+} from "./burst-state.js";
+import { type BurstWindow, type FailurePoint, findBurstWindow } from "./burst-window.js";
+import type { BurstRule } from "./config.js";
+import type { Hook } from "./hooks.js";
+
+export interface BurstTrackerDeps extends BurstPublishing {
+  readonly now: () => number;
+  /** Told about a late window that cannot open while another burst of its group is open. */
+  readonly onUnpagedWindow?: (group: Group, window: BurstWindow) => void;
+}
+
+/** How many sample events a page carries. */
+const SAMPLE_COUNT = 5;
+
+interface GroupState {
+  head: GroupHead;
+  bursts: BurstRecord[];
+}
+
+/** The burst a failure at `t` belongs to: from a window before its start until it has been quiet. */
+function findCovering(bursts: readonly BurstRecord[], t: number, rule: BurstRule): BurstRecord | undefined {
+  return bursts.find(
+    (burst) =>
+      t >= burst.windowStartMs - rule.windowSeconds * 1000 &&
+      (burst.status === "open" || t <= burst.lastFailureMs + rule.quietSeconds * 1000),
+  );
+}
+
+/**
+ * Burst detection for one invocation. A failure inside a known burst costs one cached read and no
+ * write. Outside one, it joins its window's candidate bucket; the strongly consistent read that
+ * follows sees every earlier candidate, so whichever failure crosses the threshold last sees it,
+ * and the open transaction lets exactly one racer page.
+ */
+export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
+  const states = new Map<string, Promise<GroupState>>();
+  const key = (group: Group) => `${group.appId}#${group.hook}`;
+  const load = async (group: Group): Promise<GroupState> => {
+    const [head, bursts] = await Promise.all([
+      readGroupHead(deps.tables, group),
+      listRecentBursts(deps.tables, group),
+    ]);
+    return { head, bursts };
+  };
+  const stateOf = (group: Group) => {
+    let state = states.get(key(group));
+    if (!state) {
+      state = load(group);
+      states.set(key(group), state);
+    }
+    return state;
+  };
+  const reload = (group: Group) => {
+    const state = load(group);
+    states.set(key(group), state);
+    return state;
+  };
+
+  async function pageIfNeeded(group: Group, burst: BurstRecord): Promise<void> {
+    if (burst.status !== "open" || burst.pagedAt !== undefined) return;
+    if (await publishTrigger(deps, burst, deps.now())) {
+      const state = await stateOf(group);
+      state.bursts = state.bursts.map((known) =>
+        known.sk === burst.sk ? { ...known, pagedAt: new Date(deps.now()).toISOString() } : known,
+      );
+    }
+  }
+
+  async function buildBurst(group: Group, window: BurstWindow, rule: BurstRule): Promise<BurstRecord> {
+    const nowMs = deps.now();
+    const windowMs = rule.windowSeconds * 1000;
+    const lastMs = Math.max(...window.members.map((member) => member.t));
+    const countsByReason: Record<string, number> = {};
+    for (const member of window.members)
+      countsByReason[member.reason] = (countsByReason[member.reason] ?? 0) + 1;
+    const response = await countResponseFailures(
+      deps.tables,
+      group,
+      window.startMs,
+      window.startMs + windowMs,
+    );
+    for (const [reason, count] of Object.entries(response))
+      countsByReason[reason] = (countsByReason[reason] ?? 0) + count;
+    const startIso = new Date(window.startMs).toISOString();
+    return {
+      group,
+      sk: `BURST#${startIso}`,
+      dedupKey: `hookwatch:${group.appId}:${group.hook}:${startIso}`,
+      status: "open",
+      delayed: nowMs - lastMs >= rule.quietSeconds * 1000,
+      windowStartMs: window.startMs,
+      windowEndMs: lastMs,
+      firstFailureMs: window.startMs,
+      lastFailureMs: lastMs,
+      threshold: rule.threshold,
+      windowSeconds: rule.windowSeconds,
+      quietSeconds: rule.quietSeconds,
+      transportCount: window.members.length,
+      countsByReason,
+      responseCount: Object.values(response).reduce((sum, count) => sum + count, 0),
+      samples: await readSamples(
+        deps.tables,
+        window.members.slice(0, SAMPLE_COUNT).map((member) => member.key),
+        group.hook,
+      ),
+      openedAt: new Date(nowMs).toISOString(),
+    };
+  }
+
+  async function observeOne(group: Group, failure: FailurePoint, rule: BurstRule): Promise<void> {
+    const covering = findCovering((await stateOf(group)).bursts, failure.t, rule);
+    if (covering) return pageIfNeeded(group, covering);
+
+    const windowMs = rule.windowSeconds * 1000;
+    const bucket = Math.floor(failure.t / windowMs) * windowMs;
+    await addCandidate(deps.tables, group, bucket, failure, deps.now());
+    const known = (await stateOf(group)).bursts;
+    const candidates = (
+      await readCandidates(deps.tables, group, bucket - windowMs, bucket + windowMs)
+    ).filter(
+      (candidate) => Math.abs(candidate.t - failure.t) <= windowMs && !findCovering(known, candidate.t, rule),
+    );
+    const window = findBurstWindow(candidates, rule.threshold, windowMs);
+    if (!window) return;
+
+    let state = await reload(group);
+    const already =
+      findCovering(state.bursts, window.startMs, rule) ?? findCovering(state.bursts, failure.t, rule);
+    if (already) return pageIfNeeded(group, already);
+    if (state.head.openBurstSk !== undefined) {
+      deps.onUnpagedWindow?.(group, window);
+      return;
+    }
+    const burst = await buildBurst(group, window, rule);
+    if (!(await openBurst(deps.tables, burst, state.head))) {
+      state = await reload(group);
+      const winner = findCovering(state.bursts, failure.t, rule);
+      if (winner) await pageIfNeeded(group, winner);
+      return;
+    }
+    state.head = { version: state.head.version + 1, openBurstSk: burst.sk };
+    state.bursts = [burst, ...state.bursts];
+    await pageIfNeeded(group, burst);
+    if (burst.delayed) {
+      // Its failures are all in the past: it resolves at once, with the end of its run as known now.
+      const end = await findBurstEnd(
+        deps.tables,
+        group,
+        burst.windowStartMs,
+        rule.quietSeconds * 1000,
+        burst.lastFailureMs,
+      );
+      const summary = await resolveBurst(deps, burst, end, deps.now());
+      if (summary) await reload(group);
+    }
+  }
+
+  return {
+    async observe(appId: string, failures: readonly TransportFailure[]): Promise<void> {
+      const byHook = new Map<Hook, TransportFailure[]>();
+      for (const failure of failures)
+        byHook.set(failure.hook, [...(byHook.get(failure.hook) ?? []), failure]);
+      for (const [hook, hookFailures] of byHook) {
+        const group = { appId, hook };
+        const rule = deps.rules[hook];
+        const sorted = [...hookFailures].sort((a, b) => a.occurredAtMs - b.occurredAtMs);
+        for (const failure of sorted) {
+          await observeOne(
+            group,
+            { t: failure.occurredAtMs, reason: failure.event.reason ?? "unknown", key: failure.event.key },
+            rule,
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export type Dimensions = Readonly<Record<string, string>>;
+
+/** Counts in memory during an invocation; one EMF line per metric and dimension set at the end. */
+export class MetricsRecorder {
+  private readonly counts = new Map<string, { name: string; dimensions: Dimensions; value: number }>();
+
+  count(name: string, dimensions: Dimensions = {}, value = 1): void {
+    const key = `${name}|${JSON.stringify(Object.entries(dimensions).sort())}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.value += value;
+    else this.counts.set(key, { name, dimensions, value });
+  }
+
+  /** What was counted, for logs and tests. */
+  totals(): { name: string; dimensions: Dimensions; value: number }[] {
+    return [...this.counts.values()];
+  }
+
+  flush(metrics: Metrics): void {
+    for (const { name, dimensions, value } of this.counts.values()) {
+      const single = metrics.singleMetric();
+      single.addDimensions({ ...dimensions });
+      single.addMetric(name, MetricUnit.Count, value);
+      single.publishStoredMetrics();
+    }
+    this.counts.clear();
+  }
+}
