@@ -64,6 +64,8 @@ export interface GroupHead {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The last instant whose ISO form still sorts as a string: year 9999. */
+const FAR_FUTURE_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
 function toBurstRecord(item: Item): BurstRecord {
   const text = (name: string) => readString(item, name) ?? "";
@@ -450,7 +452,7 @@ async function* readIndexRange(
 
 /** The newest transport failure of a group, from the index: what the quiet period is measured from. */
 export async function latestTransportFailure(tables: BurstTables, group: Group): Promise<number | undefined> {
-  for await (const row of readIndexRange(tables, group, "transport", 0, 8.64e15, true)) return row.t;
+  for await (const row of readIndexRange(tables, group, "transport", 0, FAR_FUTURE_MS, true)) return row.t;
   return undefined;
 }
 
@@ -466,7 +468,7 @@ export async function findBurstEnd(
   atLeastMs: number,
 ): Promise<number> {
   let last = Math.max(startMs, atLeastMs);
-  for await (const row of readIndexRange(tables, group, "transport", startMs, 8.64e15)) {
+  for await (const row of readIndexRange(tables, group, "transport", startMs, FAR_FUTURE_MS)) {
     if (row.t > last + quietMs) break;
     last = Math.max(last, row.t);
   }
