@@ -1,6 +1,6 @@
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processMessage } from "../../lambdas/processor/process-message.js";
+import { processMessage, RetryLaterError } from "../../lambdas/processor/process-message.js";
 import { RESPONSE_REASONS, TRANSPORT_REASONS } from "../../lambdas/shared/event-validation.js";
 import { createPreludeSigner } from "../../local/prelude-signer.js";
 import {
@@ -313,6 +313,18 @@ describe("bad input is quarantined or rejected with a reason, never stored as an
       kind: "rejected",
       reason: 'signed with a key of app "app_test" but claims app "app_other"',
     });
+  });
+
+  it("retries later, storing nothing, when the signature cannot be checked (JWKS unreachable)", async () => {
+    const event = migrationFailure();
+    const deps = harness.deps({
+      verifier: { verify: async () => ({ outcome: "unavailable", reason: "JWKS timed out" }) },
+    });
+
+    await expect(processMessage(deps, webhookMessage(batchBody([event])))).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    expect(await harness.getEvent(event.dispatch_id as string)).toBeUndefined();
   });
 
   it("accepts unsigned messages only when verification is switched off", async () => {

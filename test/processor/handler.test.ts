@@ -1,0 +1,115 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPreludeSigner, type ServedJwks } from "../../local/prelude-signer.js";
+import {
+  APP_ID,
+  batchBody,
+  migrationFailure,
+  sqsEvent,
+  sqsRecord,
+  webhookMessage,
+} from "../helpers/prelude-events.js";
+import { createTestTables, localDynamoDb } from "../helpers/test-tables.js";
+
+const snsMock = mockClient(SNSClient);
+const signer = createPreludeSigner();
+let jwks: ServedJwks;
+let tables: { events: string; state: string };
+let handler: typeof import("../../lambdas/processor/handler.js").handler;
+const context = { awsRequestId: "lambda-request-1", functionName: "processor" } as Context;
+
+beforeAll(async () => {
+  jwks = await signer.serveJwks();
+  tables = await createTestTables();
+  Object.assign(process.env, {
+    EVENTS_TABLE_NAME: tables.events,
+    STATE_TABLE_NAME: tables.state,
+    PAGING_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:hookwatch-pages",
+    PRELUDE_APP_IDS: APP_ID,
+    JWKS_URL_TEMPLATE: jwks.url,
+  });
+  snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
+  ({ handler } = await import("../../lambdas/processor/handler.js"));
+  // Throttle every write of one poison event, as DynamoDB would under a hot partition.
+  const { dynamodb } = await import("../../lambdas/shared/aws-clients.js");
+  dynamodb.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;
+      if (ctx.commandName === "PutItemCommand" && item?.dispatch_id?.S === "throttled-event") {
+        const { ProvisionedThroughputExceededException } = await import("@aws-sdk/client-dynamodb");
+        throw new ProvisionedThroughputExceededException({
+          message: "Rate exceeded (injected)",
+          $metadata: {},
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "injectThrottling" },
+  );
+});
+afterAll(async () => {
+  snsMock.restore();
+  await jwks.close();
+});
+
+const signed = (events: unknown[]) => {
+  const body = batchBody(events);
+  return webhookMessage(body, { signature: signer.sign(body), signatureKeyId: signer.kid });
+};
+
+describe("processor handler", () => {
+  it("fails only the message whose DynamoDB write failed, so SQS redelivers just that one", async () => {
+    const healthy = migrationFailure({ reason: "invalid_response" });
+    const records = [
+      sqsRecord(signed([healthy]), "msg-ok"),
+      sqsRecord(signed([migrationFailure({ dispatch_id: "throttled-event" })]), "msg-throttled"),
+    ];
+
+    const response = await handler(sqsEvent(records), context);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "msg-throttled" }] });
+    const { Item } = await localDynamoDb().send(
+      new GetItemCommand({
+        TableName: tables.events,
+        Key: { dispatch_id: { S: healthy.dispatch_id as string } },
+      }),
+    );
+    expect(Item?.reason?.S).toBe("invalid_response");
+  });
+
+  it("does not retry a forged or unparseable message: it is recorded and the batch succeeds", async () => {
+    const body = batchBody([migrationFailure()]);
+    const forged = webhookMessage(body, {
+      signature: createPreludeSigner().sign(body),
+      signatureKeyId: signer.kid,
+    });
+    const garbage = signed([]);
+
+    const response = await handler(
+      sqsEvent([sqsRecord(forged, "msg-forged"), sqsRecord({ ...garbage, body: "%%%" }, "msg-garbage")]),
+      context,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it("publishes the page to the configured topic when a burst crosses the threshold", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 5 }, (_, index) =>
+      migrationFailure({ occurred_at: new Date(now - 10_000 + index * 1000).toISOString() }),
+    );
+
+    await handler(sqsEvent([sqsRecord(signed(events))]), context);
+
+    const publishes = snsMock.commandCalls(PublishCommand);
+    expect(publishes).toHaveLength(1);
+    expect(publishes[0]?.args[0].input).toMatchObject({
+      TopicArn: "arn:aws:sns:us-east-1:123456789012:hookwatch-pages",
+      MessageStructure: "json",
+      MessageAttributes: { event_action: { DataType: "String", StringValue: "trigger" } },
+    });
+  });
+});
