@@ -3,10 +3,11 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { dynamodb, sns } from "../shared/aws-clients.js";
+import { reportingPager } from "../shared/burst-publishing.js";
 import { createBurstTracker } from "../shared/burst-tracker.js";
 import { loadConfig } from "../shared/config.js";
 import { loadHmacSecret } from "../shared/hmac-secret.js";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
 import { MetricsRecorder } from "../shared/metrics-recorder.js";
 import { createSignatureVerifier } from "../shared/signature-verifier.js";
 import { createSnsPager } from "../shared/sns-pager.js";
@@ -57,7 +58,9 @@ export async function handler(event: SQSEvent, context: Context) {
     metrics: recorder,
     bursts: createBurstTracker({
       tables,
-      pager,
+      pager: reportingPager(pager, (page) =>
+        recorder.count(page.action === "trigger" ? METRIC.pagesPublished : METRIC.resolvesPublished),
+      ),
       rules: config.burstRules,
       now: Date.now,
       onUnpagedWindow: (group, window) =>

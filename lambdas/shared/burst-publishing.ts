@@ -26,6 +26,16 @@ export interface BurstPublishing {
 }
 
 const DEFAULT_CLAIM_LEASE_MS = 30_000;
+
+/** A pager that also reports each publish, for the PagesPublished and ResolvesPublished metrics. */
+export function reportingPager(pager: Pager, onPublished: (page: BurstPage) => void): Pager {
+  return {
+    async publish(page) {
+      await pager.publish(page);
+      onPublished(page);
+    },
+  };
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A burst's trigger page, from its stored state only: a repeat says the same thing. */

@@ -51,7 +51,7 @@ export function webhookMessage(body: string, fields: Partial<WebhookMessage> = {
 }
 
 /** An SQS record as Lambda's event source delivers it, built through the shared message contract. */
-export function sqsRecord(message: WebhookMessage, messageId = randomUUID()): SQSRecord {
+export function sqsRecord(message: WebhookMessage, messageId: string = randomUUID()): SQSRecord {
   const input = toSendMessageInput(message);
   return {
     messageId,
