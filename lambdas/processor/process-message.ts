@@ -95,7 +95,8 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
       const problem = checkEvent(element);
       if (!problem.ok) {
         await quarantineInput(deps.intake, source, {
-          raw: problem.raw,
+          // An element too deep to serialize alone is kept as the whole body it came in.
+          raw: problem.raw ?? message.body,
           reason: problem.reason,
           eventIndex: index,
           appId: batch.appId,
@@ -129,9 +130,12 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
 /** An event that validates and fits in an item, or why not. */
 function checkEvent(
   element: unknown,
-): { ok: true; event: PreludeEvent } | { ok: false; reason: string; raw: string } {
+): { ok: true; event: PreludeEvent } | { ok: false; reason: string; raw?: string } {
   const validation = validateEvent(element);
-  if (!validation.valid) return { ok: false, reason: validation.reason, raw: validation.raw };
+  if (!validation.valid)
+    return validation.raw === undefined
+      ? { ok: false, reason: validation.reason }
+      : { ok: false, reason: validation.reason, raw: validation.raw };
   const bytes = Buffer.byteLength(validation.event.raw);
   if (bytes > MAX_EVENT_BYTES) {
     return {

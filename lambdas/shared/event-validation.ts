@@ -57,7 +57,23 @@ export interface PreludeEvent {
 
 export type EventValidation =
   | { readonly valid: true; readonly event: PreludeEvent }
-  | { readonly valid: false; readonly reason: string; readonly raw: string };
+  /** `raw` is absent only when the element cannot be serialized on its own (too deep). */
+  | { readonly valid: false; readonly reason: string; readonly raw?: string };
+
+/** Deeper than any Prelude event; deeper JSON would overflow the recursive serializers. */
+export const MAX_EVENT_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit`, measured without recursion. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== "object" || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export type BatchParse =
   | { readonly ok: true; readonly appId: string; readonly events: readonly unknown[] }
@@ -166,6 +182,9 @@ export function parseBatch(body: unknown): BatchParse {
  * documented rule makes an event invalid; unknown types, reasons and extra fields are kept and flagged.
  */
 export function validateEvent(element: unknown): EventValidation {
+  if (nestsDeeperThan(element, MAX_EVENT_DEPTH)) {
+    return { valid: false, reason: `event nests deeper than ${MAX_EVENT_DEPTH} levels` };
+  }
   const raw = JSON.stringify(element) ?? "null";
   if (!isRecord(element)) return { valid: false, reason: "event is not a JSON object", raw };
   const { type } = element;
