@@ -1,4 +1,5 @@
 import type { BurstPage, PageSample } from "./burst-page.js";
+import { TRANSPORT_REASONS } from "./event-validation.js";
 import { type Hook, hookLabel } from "./hooks.js";
 
 /** PagerDuty Events API v2 severities; with dynamic notifications critical/error page at high urgency. */
@@ -81,8 +82,7 @@ const MAX_DEDUP_KEY_LENGTH = 255;
 const LABEL_WIDTH = 16;
 const OTHER_REASONS_KEY = "(other reasons)";
 
-// Kept in step with TRANSPORT_REASONS in event-validation.ts: the reasons that page.
-const PAGED_REASONS: readonly string[] = ["request_failed", "invalid_status_code"];
+const PAGED_REASONS: readonly string[] = TRANSPORT_REASONS;
 
 const STEP_UP_FIELDS = ["user_id", "session_id", "scope"] as const;
 
