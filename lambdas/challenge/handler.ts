@@ -1,0 +1,47 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { SERVICE_NAME } from "../shared/metric-names.js";
+import { answerChallenge } from "./answer-challenge.js";
+import { loadChallengeConfig } from "./challenge-config.js";
+
+const config = loadChallengeConfig();
+const logger = new Logger({ serviceName: SERVICE_NAME });
+// Standard SDK configuration (region, AWS_ENDPOINT_URL_SECRETS_MANAGER): no endpoint in code.
+const secretsManager = new SecretsManagerClient({});
+
+let token: Promise<string> | undefined;
+
+/** The verification token, fetched once per container; a failed fetch is retried by the next request. */
+function loadToken(): Promise<string> {
+  token ??= secretsManager
+    .send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }))
+    .then((secret) => {
+      if (!secret.SecretString) throw new Error("the verification token secret has no string value");
+      return secret.SecretString;
+    })
+    .catch((error: unknown) => {
+      token = undefined;
+      throw error;
+    });
+  return token;
+}
+
+const json = { "Content-Type": "application/json" };
+
+/** GET on the webhook URL: Prelude's activation challenge. Never logs the token or the query string. */
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  logger.addContext(context);
+  let expected: string;
+  try {
+    expected = await loadToken();
+  } catch (error) {
+    logger.error("could not read the verification token", { error: (error as Error).message });
+    return { statusCode: 500, headers: json, body: JSON.stringify({ message: "try again later" }) };
+  }
+  const query = event.queryStringParameters ?? {};
+  const answer = answerChallenge(query, expected, config.appIds);
+  if (answer.statusCode === 200) logger.info("activation challenge answered", { app_id: query.app_id });
+  else logger.warn("activation challenge refused", { refusal: answer.refusal, app_id: query.app_id });
+  return { statusCode: answer.statusCode, headers: json, body: answer.body };
+}
