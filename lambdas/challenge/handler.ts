@@ -1,14 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { secretsManager } from "../shared/aws-clients.js";
 import { SERVICE_NAME } from "../shared/metric-names.js";
 import { answerChallenge } from "./answer-challenge.js";
 import { loadChallengeConfig } from "./challenge-config.js";
 
 const config = loadChallengeConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
-// Standard SDK configuration (region, AWS_ENDPOINT_URL_SECRETS_MANAGER): no endpoint in code.
-const secretsManager = new SecretsManagerClient({});
 
 let token: Promise<string> | undefined;
 

@@ -1,7 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-
-// Created once per container with the SDK's standard configuration (AWS_ENDPOINT_URL_SECRETS_MANAGER included).
-const secretsManager = new SecretsManagerClient({});
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { secretsManager } from "./aws-clients.js";
 
 /** Thrown when the secret cannot be read; the message names the ARN and the cause, never the value. */
 export class HmacSecretError extends Error {
