@@ -465,7 +465,7 @@ describe("the synthesized stack with default settings", () => {
   });
 
   describe("outputs", () => {
-    it("give the webhook URL, both topic ARNs, the table names and the dead-letter queue URL", () => {
+    it("give the webhook URL, both topic ARNs, the table names and both queue URLs", () => {
       const outputs = built.template.toJSON().Outputs as Record<string, { Value: unknown }>;
       expect(Object.keys(outputs)).toEqual(
         expect.arrayContaining([
@@ -475,11 +475,13 @@ describe("the synthesized stack with default settings", () => {
           "OperationsTopicArn",
           "EventsTableName",
           "StateTableName",
+          "QueueUrl",
           "DeadLetterQueueUrl",
         ]),
       );
       expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain("/webhook");
       expect(outputs.PagingTopicArn?.Value).toEqual(ref(built.stack.topics.paging.topicArn));
+      expect(outputs.QueueUrl?.Value).toEqual(ref(built.stack.queue.queue.queueUrl));
       expect(outputs.DeadLetterQueueUrl?.Value).toEqual(ref(built.stack.queue.deadLetterQueue.queueUrl));
     });
 
