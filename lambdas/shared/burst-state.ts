@@ -67,7 +67,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The last instant whose ISO form still sorts as a string: year 9999. */
 const FAR_FUTURE_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
-function toBurstRecord(item: Item): BurstRecord {
+/** Reads a burst item of the state table; exported for the CLI. */
+export function toBurstRecord(item: Item): BurstRecord {
   const text = (name: string) => readString(item, name) ?? "";
   const number = (name: string) => readNumber(item, name) ?? 0;
   const [appId, hook] = text("pk")

@@ -1,0 +1,119 @@
+import { HOOKS } from "../../lambdas/shared/hooks.js";
+import type { CommandLine } from "../command-line.js";
+import { formatCounts, formatTable } from "../format.js";
+import { type BurstView, listBursts, listOpenBurstViews } from "../queries.js";
+import { formatAgo, formatTime } from "../time.js";
+import { type CommandContext, type CommandOutput, readTables, requireAppIds } from "./context.js";
+
+const iso = (ms: number) => (Number.isNaN(ms) ? null : new Date(ms).toISOString());
+
+/** A burst for `--json`: the stored burst, times as ISO, and the newest failure so far for an open one. */
+export function toBurstJson({ record, latestFailureMs }: BurstView) {
+  return {
+    app_id: record.group.appId,
+    hook: record.group.hook,
+    status: record.status,
+    delayed: record.delayed,
+    dedup_key: record.dedupKey,
+    window_start: iso(record.windowStartMs),
+    window_end: iso(record.windowEndMs),
+    first_failure_at: iso(record.firstFailureMs),
+    last_failure_at: iso(record.lastFailureMs),
+    latest_failure_at: latestFailureMs === undefined ? null : iso(latestFailureMs),
+    transport_count: record.transportCount,
+    response_count: record.responseCount,
+    counts_by_reason: record.countsByReason,
+    threshold: record.threshold,
+    window_seconds: record.windowSeconds,
+    quiet_seconds: record.quietSeconds,
+    opened_at: record.openedAt,
+    paged_at: record.pagedAt ?? null,
+    resolved_at: record.resolvedAt ?? null,
+    sample_events: record.samples,
+  };
+}
+
+/** `bursts`: open ones from the `open-bursts` index, or all of the known apps and hooks. */
+export async function runBursts(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
+  const tables = readTables(context.resources);
+  const hooks = line.hook === undefined ? HOOKS : [line.hook];
+  let bursts: BurstView[];
+  if (line.open) {
+    // The open index covers every app: no app list is needed, only filters when given.
+    bursts = (await listOpenBurstViews(tables)).filter(
+      ({ record }) =>
+        hooks.includes(record.group.hook) &&
+        (line.appIds === undefined || line.appIds.includes(record.group.appId)),
+    );
+  } else {
+    bursts = await listBursts(
+      tables,
+      {
+        appIds: requireAppIds(line, context.resources),
+        hooks,
+        limit: line.limit,
+        ...(line.since === undefined ? {} : { sinceMs: line.since.ms }),
+      },
+      context.progress,
+    );
+  }
+  return { text: formatBursts(bursts, line, context.nowMs), json: { bursts: bursts.map(toBurstJson) } };
+}
+
+export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): string {
+  return formatTable(
+    [
+      {
+        heading: "STATUS",
+        value: ({ record }: BurstView) => (record.delayed ? `${record.status}, delayed` : record.status),
+      },
+      { heading: "APP", value: ({ record }) => record.group.appId },
+      { heading: "HOOK", value: ({ record }) => record.group.hook },
+      {
+        heading: "WINDOW",
+        value: ({ record }) =>
+          `${formatTime(record.windowStartMs)} → ${formatTime(record.windowEndMs).slice(11)} (${record.windowSeconds}s, threshold ${record.threshold})`,
+      },
+      { heading: "TRANSPORT", value: ({ record }) => String(record.transportCount), align: "right" },
+      { heading: "RESPONSE", value: ({ record }) => String(record.responseCount), align: "right" },
+      { heading: "BY REASON", value: ({ record }) => formatCounts(record.countsByReason) },
+      {
+        heading: "LAST FAILURE",
+        value: ({ record, latestFailureMs }) => formatAgo(latestFailureMs ?? record.lastFailureMs, nowMs),
+      },
+      {
+        heading: "PAGED",
+        value: ({ record }) =>
+          record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(record.pagedAt)),
+      },
+      {
+        heading: "RESOLVED",
+        value: ({ record }) =>
+          record.resolvedAt === undefined ? "-" : formatTime(Date.parse(record.resolvedAt)),
+      },
+      { heading: "DEDUP KEY", value: ({ record }) => record.dedupKey },
+    ],
+    bursts,
+  );
+}
+
+function formatBursts(bursts: readonly BurstView[], line: CommandLine, nowMs: number): string {
+  const since = line.since === undefined ? "" : ` since ${formatTime(line.since.ms)}`;
+  if (bursts.length === 0) {
+    const filters = [
+      line.hook === undefined ? undefined : `the ${line.hook} hook`,
+      line.appIds === undefined ? undefined : `app ${line.appIds.join(", ")}`,
+    ].filter((part) => part !== undefined);
+    const scope = filters.length === 0 ? "" : ` for ${filters.join(" of ")}`;
+    if (line.open) return `No open bursts${scope}${scope === "" ? ": no hook is failing right now" : ""}.`;
+    return `No bursts${scope}${since}.`;
+  }
+  const notes = [
+    `${bursts.length} ${line.open ? "open " : ""}${bursts.length === 1 ? "burst" : "bursts"}${since}, newest first.`,
+    ...(bursts.some(({ record }) => record.status === "open")
+      ? ["Counts of an open burst are those of its page; they are final once it resolves."]
+      : []),
+    ...(!line.open && bursts.length === line.limit ? ["There may be more: --limit N or --since."] : []),
+  ];
+  return `${formatBurstTable(bursts, nowMs)}\n\n${notes.join("\n")}`;
+}

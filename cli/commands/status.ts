@@ -1,0 +1,124 @@
+import { HOOKS } from "../../lambdas/shared/hooks.js";
+import type { CommandLine } from "../command-line.js";
+import { formatTable, plural } from "../format.js";
+import {
+  countEventsByReason,
+  countIntakeRecords,
+  listOpenBurstViews,
+  REASON_CLASSES,
+  type ReasonCount,
+} from "../queries.js";
+import { type QueueDepth, readQueueDepth } from "../queues.js";
+import { formatAgo, formatTime } from "../time.js";
+import { toBurstJson } from "./bursts.js";
+import type { CommandContext, CommandOutput } from "./context.js";
+import { readTables, suggest } from "./context.js";
+
+const HOUR_MS = 3_600_000;
+
+/** `status`: one screen of queue depths, open bursts and the last hour's events, rejections and quarantines. */
+export async function runStatus(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
+  const { resources, nowMs } = context;
+  const tables = readTables(resources);
+  const sinceMs = nowMs - HOUR_MS;
+  const appIds = line.appIds ?? resources.appIds;
+  const [queue, deadLetterQueue, openBursts, events, rejected, quarantined] = await Promise.all([
+    resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
+    readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
+    listOpenBurstViews(tables),
+    appIds === undefined
+      ? Promise.resolve(undefined)
+      : countEventsByReason(tables, { appIds, hooks: HOOKS, sinceMs }, context.progress),
+    countIntakeRecords(tables, "rejected", sinceMs, nowMs),
+    countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
+  ]);
+  const json = {
+    target: resources.origin,
+    now: new Date(nowMs).toISOString(),
+    queue,
+    dead_letter_queue: deadLetterQueue,
+    open_bursts: openBursts.map(toBurstJson),
+    last_hour: {
+      since: new Date(sinceMs).toISOString(),
+      app_ids: appIds ?? null,
+      events: events ?? null,
+      rejected,
+      quarantined,
+    },
+  };
+
+  const depth = (value: QueueDepth) => `${value.waiting} waiting, ${value.in_flight} in flight`;
+  const lines = [
+    `hookwatch status: ${resources.origin}, ${formatTime(nowMs)}`,
+    "",
+    `webhook queue      ${depth(queue)}`,
+    `dead-letter queue  ${depth(deadLetterQueue)}${deadLetterQueue.waiting > 0 ? `   → ${suggest(resources, "dlq")}` : ""}`,
+    `open bursts        ${openBursts.length === 0 ? "none" : openBursts.length}`,
+  ];
+  if (openBursts.length > 0) {
+    const table = formatTable(
+      [
+        { heading: "APP", value: (view: (typeof openBursts)[number]) => view.record.group.appId },
+        { heading: "HOOK", value: (view) => view.record.group.hook },
+        {
+          heading: "SINCE",
+          value: (view) =>
+            `${formatTime(view.record.firstFailureMs)} (${formatAgo(view.record.firstFailureMs, nowMs)})`,
+        },
+        {
+          heading: "LAST FAILURE",
+          value: (view) => formatAgo(view.latestFailureMs ?? view.record.lastFailureMs, nowMs),
+        },
+        {
+          heading: "PAGED",
+          value: (view) =>
+            view.record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(view.record.pagedAt)),
+        },
+        { heading: "DEDUP KEY", value: (view) => view.record.dedupKey },
+      ],
+      openBursts,
+    );
+    lines.push(indent(table));
+  }
+  lines.push("", `Last hour (since ${formatTime(sinceMs)}, by occurred_at):`);
+  if (events === undefined) {
+    lines.push("  events: pass --app ID to count them (the target does not name its apps)");
+  } else if (events.length === 0) {
+    lines.push(`  events: none for app ${appIds?.join(", ")}`);
+  } else {
+    const total = events.reduce((sum, row) => sum + row.count, 0);
+    lines.push(`  ${plural(total, "event")}:`);
+    const rows = [...events].sort(
+      (a, b) =>
+        a.app_id.localeCompare(b.app_id) ||
+        a.hook.localeCompare(b.hook) ||
+        REASON_CLASSES.indexOf(a.reason_class) - REASON_CLASSES.indexOf(b.reason_class) ||
+        b.count - a.count,
+    );
+    lines.push(
+      indent(
+        formatTable(
+          [
+            { heading: "APP", value: (row: ReasonCount) => row.app_id },
+            { heading: "HOOK", value: (row) => row.hook },
+            { heading: "CLASS", value: (row) => row.reason_class },
+            { heading: "REASON", value: (row) => row.reason },
+            { heading: "COUNT", value: (row) => String(row.count), align: "right" },
+          ],
+          rows,
+        ),
+      ),
+    );
+  }
+  lines.push(
+    `  rejected: ${rejected}${rejected > 0 ? `   → ${suggest(resources, "rejected --since 1h")}` : ""}`,
+    `  quarantined: ${quarantined}${quarantined > 0 ? `   → ${suggest(resources, "quarantine --since 1h")}` : ""}`,
+  );
+  return { text: lines.join("\n"), json };
+}
+
+const indent = (block: string) =>
+  block
+    .split("\n")
+    .map((row) => `  ${row}`)
+    .join("\n");
