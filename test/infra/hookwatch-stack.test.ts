@@ -475,10 +475,12 @@ describe("the synthesized stack with default settings", () => {
           "OperationsTopicArn",
           "EventsTableName",
           "StateTableName",
+          "AppIds",
           "QueueUrl",
           "DeadLetterQueueUrl",
         ]),
       );
+      expect(outputs.AppIds?.Value).toBe(built.stack.config.appIds.join(","));
       expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain("/webhook");
       expect(outputs.PagingTopicArn?.Value).toEqual(ref(built.stack.topics.paging.topicArn));
       expect(outputs.QueueUrl?.Value).toEqual(ref(built.stack.queue.queue.queueUrl));
