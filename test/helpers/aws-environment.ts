@@ -10,6 +10,7 @@ delete process.env.AWS_PROFILE;
 process.env.AWS_ENDPOINT_URL_DYNAMODB = inject("dynamodbEndpoint");
 // Anything without a local stand-in fails fast instead of leaving the machine.
 process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 process.env.POWERTOOLS_DEV = "false";
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
