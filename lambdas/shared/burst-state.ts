@@ -246,14 +246,25 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
+/** Sends a conditional write; false when its condition did not hold, any other error thrown. */
+async function writeIfConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /**
  * Opens a burst: the head moves from the version the caller read to the next one, and the burst
  * item appears, in one transaction. Of any number of racing openers exactly one succeeds.
  */
 export async function openBurst(tables: BurstTables, burst: BurstRecord, head: GroupHead): Promise<boolean> {
   const pk = groupPartition(burst.group);
-  try {
-    await tables.client.send(
+  return writeIfConditionHolds(() =>
+    tables.client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
           {
@@ -285,12 +296,8 @@ export async function openBurst(tables: BurstTables, burst: BurstRecord, head: G
           },
         ],
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export type ClaimKind = "page" | "resolve";
@@ -308,8 +315,8 @@ export async function claimPublish(
 ): Promise<boolean> {
   const done = kind === "page" ? "paged_at" : "resolved_at";
   const claim = `${kind}_claim_until`;
-  try {
-    await tables.client.send(
+  return writeIfConditionHolds(() =>
+    tables.client.send(
       new UpdateItemCommand({
         TableName: tables.stateTableName,
         Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
@@ -317,12 +324,8 @@ export async function claimPublish(
         ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)`,
         ExpressionAttributeValues: { ":until": { N: String(nowMs + leaseMs) }, ":now": { N: String(nowMs) } },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Gives a claim back after a failed publish, so the next attempt need not wait for the lease. */
@@ -366,8 +369,8 @@ export async function closeBurst(
   nowMs: number,
 ): Promise<boolean> {
   const pk = groupPartition(burst.group);
-  try {
-    await tables.client.send(
+  return writeIfConditionHolds(() =>
+    tables.client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
           {
@@ -400,12 +403,8 @@ export async function closeBurst(
           },
         ],
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 type IndexRow = { t: number; reason: string; key: string; item: Item };
