@@ -80,13 +80,25 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     }
   }
 
-  async function buildBurst(group: Group, window: BurstWindow, rule: BurstRule): Promise<BurstRecord> {
+  /** A burst as it stands when it opens: its window's candidates and the rest of the same message's failures. */
+  async function buildBurst(
+    group: Group,
+    window: BurstWindow,
+    rule: BurstRule,
+    sameMessage: readonly FailurePoint[],
+  ): Promise<BurstRecord> {
     const nowMs = deps.now();
     const windowMs = rule.windowSeconds * 1000;
-    const lastMs = Math.max(...window.members.map((member) => member.t));
+    const inWindow = (point: FailurePoint) =>
+      point.t >= window.startMs && point.t <= window.startMs + windowMs;
+    const members = [
+      ...new Map(
+        [...window.members, ...sameMessage.filter(inWindow)].map((point) => [point.key, point]),
+      ).values(),
+    ];
+    const lastMs = Math.max(...members.map((member) => member.t));
     const countsByReason: Record<string, number> = {};
-    for (const member of window.members)
-      countsByReason[member.reason] = (countsByReason[member.reason] ?? 0) + 1;
+    for (const member of members) countsByReason[member.reason] = (countsByReason[member.reason] ?? 0) + 1;
     const response = await countResponseFailures(
       deps.tables,
       group,
@@ -109,19 +121,24 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
       threshold: rule.threshold,
       windowSeconds: rule.windowSeconds,
       quietSeconds: rule.quietSeconds,
-      transportCount: window.members.length,
+      transportCount: members.length,
       countsByReason,
       responseCount: Object.values(response).reduce((sum, count) => sum + count, 0),
       samples: await readSamples(
         deps.tables,
-        window.members.slice(0, SAMPLE_COUNT).map((member) => member.key),
+        members.slice(0, SAMPLE_COUNT).map((member) => member.key),
         group.hook,
       ),
       openedAt: new Date(nowMs).toISOString(),
     };
   }
 
-  async function observeOne(group: Group, failure: FailurePoint, rule: BurstRule): Promise<void> {
+  async function observeOne(
+    group: Group,
+    failure: FailurePoint,
+    rule: BurstRule,
+    sameMessage: readonly FailurePoint[],
+  ): Promise<void> {
     const covering = findCovering((await stateOf(group)).bursts, failure.t, rule);
     if (covering) return pageIfNeeded(group, covering);
 
@@ -145,7 +162,7 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
       deps.onUnpagedWindow?.(group, window);
       return;
     }
-    const burst = await buildBurst(group, window, rule);
+    const burst = await buildBurst(group, window, rule, sameMessage);
     if (!(await openBurst(deps.tables, burst, state.head))) {
       state = await reload(group);
       const winner = findCovering(state.bursts, failure.t, rule);
@@ -177,14 +194,14 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
       for (const [hook, hookFailures] of byHook) {
         const group = { appId, hook };
         const rule = deps.rules[hook];
-        const sorted = [...hookFailures].sort((a, b) => a.occurredAtMs - b.occurredAtMs);
-        for (const failure of sorted) {
-          await observeOne(
-            group,
-            { t: failure.occurredAtMs, reason: failure.event.reason ?? "unknown", key: failure.event.key },
-            rule,
-          );
-        }
+        const points = hookFailures
+          .map((failure) => ({
+            t: failure.occurredAtMs,
+            reason: failure.event.reason ?? "unknown",
+            key: failure.event.key,
+          }))
+          .sort((a, b) => a.t - b.t);
+        for (const point of points) await observeOne(group, point, rule, points);
       }
     },
   };

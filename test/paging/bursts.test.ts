@@ -79,6 +79,16 @@ describe("burst paging", () => {
     });
   });
 
+  it("counts every failure of the crossing message in the page, not only those up to the threshold", async () => {
+    await harness.send(failures(8));
+
+    expect(harness.pager.pages).toHaveLength(1);
+    expect(harness.pager.pages[0]).toMatchObject({
+      transportCount: 8,
+      countsByReason: { request_failed: 8 },
+    });
+  });
+
   it("pages in the invocation that crosses the threshold, not later", async () => {
     await deliver(failures(4));
     expect(harness.pager.pages).toHaveLength(0);
