@@ -66,10 +66,11 @@ describe("burst paging", () => {
     expect(outcome).toEqual({ open: 1, paged: 0, resolved: 1 });
     expect(actions()).toEqual(["trigger:app_test:migration", "resolve:app_test:migration"]);
     const [trigger, resolve] = harness.pager.pages;
+    // The second batch (12 s, 16 s, 20 s) crosses the threshold at 16 s and also carries the sixth failure.
     expect(trigger).toMatchObject({
-      transportCount: 5,
+      transportCount: 6,
       delayed: false,
-      countsByReason: { request_failed: 5 },
+      countsByReason: { request_failed: 6 },
     });
     expect(resolve).toMatchObject({
       dedupKey: trigger?.dedupKey,
