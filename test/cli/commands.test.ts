@@ -225,7 +225,7 @@ describe("bursts", () => {
       /^open\s+app_test\s+step-up\s+2026-11-20 10:01:50Z → 10:01:58Z \(60s, threshold 5\)\s+5\s+0\s+request_failed 5\s+12s ago\s+2026-11-20 10:01:58Z\s+-\s+hookwatch:app_test:step-up:2026-11-20T10:01:50.000Z$/,
     );
     expect(rows[1]).toMatch(
-      /^closed\s+app_test\s+migration\s+2026-11-20 10:00:00Z → 10:00:08Z \(60s, threshold 5\)\s+6\s+0\s+request_failed 5, invalid_status_code 1\s+2m ago\s+2026-11-20 10:00:10Z\s+2026-11-20 10:02:00Z\s+hookwatch:app_test:migration:2026-11-20T10:00:00.000Z$/,
+      /^closed\s+app_test\s+migration\s+2026-11-20 10:00:00Z → 10:00:10Z \(60s, threshold 5\)\s+6\s+0\s+request_failed 5, invalid_status_code 1\s+2m ago\s+2026-11-20 10:00:10Z\s+2026-11-20 10:02:00Z\s+hookwatch:app_test:migration:2026-11-20T10:00:00.000Z$/,
     );
   });
 
