@@ -1,0 +1,57 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { type ProcessorDeps, processMessage } from "../../lambdas/processor/process-message.js";
+import { dynamodb } from "../../lambdas/shared/aws-clients.js";
+import { loadConfig } from "../../lambdas/shared/config.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
+import { MetricsRecorder } from "../../lambdas/shared/metrics-recorder.js";
+import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
+import { readWebhookMessage } from "../../lambdas/shared/webhook-message.js";
+
+// The throughput floor: hookwatch's handler with burst detection taken out. What any correct processor
+// must do per event: verify the signature, validate, write the event once.
+const config = loadConfig();
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+const batch = new BatchProcessor(EventType.SQS);
+const verifier = createSignatureVerifier({
+  appIds: config.appIds,
+  jwksUrlFor: config.jwksUrlFor,
+  fetchTimeoutMs: config.jwksFetchTimeoutMs,
+  cacheSeconds: config.jwksCacheSeconds,
+  minRefetchSeconds: config.jwksMinRefetchSeconds,
+});
+
+export async function handler(event: SQSEvent, context: Context) {
+  logger.addContext(context);
+  const recorder = new MetricsRecorder();
+  const deps: ProcessorDeps = {
+    store: {
+      client: dynamodb,
+      eventsTableName: config.eventsTableName,
+      stateTableName: config.stateTableName,
+      retentionDays: config.eventRetentionDays,
+    },
+    intake: {
+      client: dynamodb,
+      stateTableName: config.stateTableName,
+      quarantineRetentionDays: config.eventRetentionDays,
+      rejectedRetentionDays: config.rejectedRetentionDays,
+    },
+    appIds: config.appIds,
+    metrics: recorder,
+    verifier,
+  };
+  const handleRecord = async (record: SQSRecord) => {
+    const message = readWebhookMessage(record);
+    const outcome = await processMessage(deps, message);
+    logger.info(`message ${outcome.kind}`, { request_id: message.requestId, message_id: record.messageId });
+  };
+  try {
+    return await processPartialResponse(event, handleRecord, batch, { context });
+  } finally {
+    recorder.flush(metrics);
+  }
+}
