@@ -11,7 +11,8 @@ const describeItem = (input: WriteInput) => {
   const item = input.Key ?? input.Item ?? {};
   const key = KEY_NAMES.filter((name) => item[name] !== undefined)
     .map((name) => item[name]?.S ?? item[name]?.N)
-    .join("|");
+    // Not "|": the key is shown in a Markdown table.
+    .join(" / ");
   return `${input.TableName}:${key}`;
 };
 
