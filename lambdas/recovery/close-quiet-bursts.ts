@@ -1,5 +1,5 @@
 import { type BurstPublishing, publishTrigger, resolveBurst } from "../shared/burst-publishing.js";
-import { latestTransportFailure, listOpenBursts } from "../shared/burst-state.js";
+import { findBurstEnd, latestTransportFailure, listOpenBursts } from "../shared/burst-state.js";
 
 export interface RecoveryOutcome {
   readonly open: number;
@@ -17,11 +17,13 @@ export async function closeQuietBursts(deps: BurstPublishing, nowMs: number): Pr
   let resolved = 0;
   for (const burst of open) {
     if (burst.pagedAt === undefined && (await publishTrigger(deps, burst, nowMs))) paged++;
-    const latest = Math.max(
-      (await latestTransportFailure(deps.tables, burst.group)) ?? 0,
-      burst.lastFailureMs,
-    );
-    if (nowMs - latest < deps.rules[burst.group.hook].quietSeconds * 1000) continue;
+    const quietMs = deps.rules[burst.group.hook].quietSeconds * 1000;
+    // A delayed burst's failures are all in the past, and its group's newest failure may belong to a later
+    // outage: it ends where its own run ends, as when the processor resolves it at once.
+    const latest = burst.delayed
+      ? await findBurstEnd(deps.tables, burst.group, burst.windowStartMs, quietMs, burst.lastFailureMs)
+      : Math.max((await latestTransportFailure(deps.tables, burst.group)) ?? 0, burst.lastFailureMs);
+    if (nowMs - latest < quietMs) continue;
     if (await resolveBurst(deps, burst, latest, nowMs)) resolved++;
   }
   return { open: open.length, paged, resolved };
