@@ -1,4 +1,4 @@
-import type { BurstObserver, TransportFailure } from "../processor/process-message.js";
+import { type BurstObserver, RetryLaterError, type TransportFailure } from "../processor/process-message.js";
 import { type BurstPublishing, publishTrigger, resolveBurst } from "./burst-publishing.js";
 import {
   addCandidate,
@@ -9,6 +9,7 @@ import {
   type GroupHead,
   listRecentBursts,
   openBurst,
+  readBurst,
   readCandidates,
   readGroupHead,
   readSamples,
@@ -31,12 +32,15 @@ interface GroupState {
   bursts: BurstRecord[];
 }
 
-/** The burst a failure at `t` belongs to: from a window before its start until it has been quiet. */
+/**
+ * The burst a failure at `t` belongs to: from a window before its start until it has been quiet. An open
+ * live burst takes every later failure; a delayed one only its own run, even while a failed publish keeps it open.
+ */
 function findCovering(bursts: readonly BurstRecord[], t: number, rule: BurstRule): BurstRecord | undefined {
   return bursts.find(
     (burst) =>
       t >= burst.windowStartMs - rule.windowSeconds * 1000 &&
-      (burst.status === "open" || t <= burst.lastFailureMs + rule.quietSeconds * 1000),
+      ((burst.status === "open" && !burst.delayed) || t <= burst.lastFailureMs + rule.quietSeconds * 1000),
   );
 }
 
@@ -159,8 +163,20 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
       findCovering(state.bursts, window.startMs, rule) ?? findCovering(state.bursts, failure.t, rule);
     if (already) return pageIfNeeded(group, already);
     if (state.head.openBurstSk !== undefined) {
-      deps.onUnpagedWindow?.(group, window);
-      return;
+      const holder =
+        state.bursts.find((burst) => burst.sk === state.head.openBurstSk) ??
+        (await readBurst(deps.tables, group, state.head.openBurstSk));
+      if (holder?.status !== "open" || !holder.delayed) {
+        deps.onUnpagedWindow?.(group, window);
+        return;
+      }
+      // A delayed burst resolves at once; one left open by a failed publish or a crash must not hold the group.
+      if (!(await resolveDelayed(group, holder, rule))) {
+        throw new RetryLaterError(
+          `the delayed burst ${holder.dedupKey} is being resolved; this window opens after it`,
+        );
+      }
+      state = await reload(group);
     }
     const burst = await buildBurst(group, window, rule, sameMessage);
     if (!(await openBurst(deps.tables, burst, state.head))) {
@@ -172,18 +188,19 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     state.head = { version: state.head.version + 1, openBurstSk: burst.sk };
     state.bursts = [burst, ...state.bursts];
     await pageIfNeeded(group, burst);
-    if (burst.delayed) {
-      // Its failures are all in the past: it resolves at once, with the end of its run as known now.
-      const end = await findBurstEnd(
-        deps.tables,
-        group,
-        burst.windowStartMs,
-        rule.quietSeconds * 1000,
-        burst.lastFailureMs,
-      );
-      const summary = await resolveBurst(deps, burst, end, deps.now());
-      if (summary) await reload(group);
-    }
+    if (burst.delayed && (await resolveDelayed(group, burst, rule))) await reload(group);
+  }
+
+  /** Its failures are all in the past: it resolves at once, with the end of its run as known now. */
+  async function resolveDelayed(group: Group, burst: BurstRecord, rule: BurstRule): Promise<boolean> {
+    const end = await findBurstEnd(
+      deps.tables,
+      group,
+      burst.windowStartMs,
+      rule.quietSeconds * 1000,
+      burst.lastFailureMs,
+    );
+    return (await resolveBurst(deps, burst, end, deps.now())) !== undefined;
   }
 
   return {
