@@ -11,6 +11,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  type LocalEndpoints,
   localAwsEnvironment,
   UNSET_AWS_VARIABLES,
 } from "./local-aws.js";
@@ -25,7 +26,7 @@ import {
 import { loadOrCreatePreludeSigner } from "./prelude-signer.js";
 import { startRecoveryClock } from "./recovery-clock.js";
 import { startSnsStandIn } from "./sns-stand-in.js";
-import { startSqsPoller } from "./sqs-poller.js";
+import { type SqsHandler, startSqsPoller } from "./sqs-poller.js";
 import { startSqsStandIn } from "./sqs-stand-in.js";
 import { readStackSettings, resolveEnvironment, type StackSettings } from "./stack-settings.js";
 import { type CfnTemplate, synthesizeStackTemplate } from "./stack-template.js";
@@ -68,6 +69,13 @@ export interface LocalPipelineOptions {
   readonly color?: boolean;
   /** Aborts a start in progress (Ctrl-C while starting): what started is stopped, the start rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * Where the handlers' SDK clients send their requests, given the stand-ins' endpoints; for example through
+   * a fault-injecting proxy (the soak test). @default the stand-ins themselves
+   */
+  readonly handlerEndpoints?: (endpoints: LocalEndpoints) => LocalEndpoints;
+  /** Wraps the processor handler the poller invokes; for example to crash it mid-batch (the soak test). */
+  readonly wrapProcessor?: (handler: SqsHandler) => SqsHandler;
 }
 
 export interface LocalPipeline {
@@ -205,10 +213,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const tables = await prepareTables(dynamodb.endpoint, template);
     if (tables.reused) deviations.push("DynamoDB data persisted under .local/dynamodb (--persist)");
 
+    const endpoints = { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, sns: sns.endpoint };
     deviations.push(
       ...configureHandlers(
         environment,
-        { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, sns: sns.endpoint },
+        options.handlerEndpoints?.(endpoints) ?? endpoints,
         jwks.url,
         options,
       ),
@@ -223,7 +232,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       queueArn: sqs.queueArn,
       deadLetterQueueUrl: sqs.deadLetterQueueUrl,
       region: LOCAL_REGION,
-      handler: processor.handler,
+      handler: options.wrapProcessor?.(processor.handler) ?? processor.handler,
       batchSize: settings.eventSource.batchSize,
       maximumBatchingWindowSeconds: settings.eventSource.maximumBatchingWindowSeconds,
       reportBatchItemFailures: settings.eventSource.reportBatchItemFailures,
