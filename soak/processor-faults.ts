@@ -1,0 +1,455 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { WEBHOOK_ATTRIBUTES } from "../lambdas/shared/webhook-message.js";
+import { FAULT_MARKER } from "./fault-proxy.js";
+import type { SeededRandom } from "./seeded-random.js";
+
+/** A Lambda handler fed by an SQS event source (the poller's type, repeated to keep soak/ self-contained). */
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
+
+/** Thrown where the simulated crash stops the invocation; nothing after it reaches AWS. */
+export class ProcessorCrashError extends Error {
+  override name = "ProcessorCrashError";
+}
+
+/** One delivery of one message to the processor, as the soak saw it. */
+export interface Attempt {
+  readonly requestId: string;
+  readonly messageId: string;
+  readonly receiveCount: number;
+  readonly invocation: number;
+  readonly outcome: "ok" | "failed" | "crashed";
+  /** Why a failed or crashed attempt failed, when an injected fault explains it. */
+  readonly explanation?: string;
+  /** What the invocation saw that no injected fault explains (errors of SDK calls, the handler's own). */
+  readonly unexplained?: string;
+  readonly durationMs: number;
+  /** SDK retries and slow calls during the invocation: why an attempt may outlast the visibility timeout. */
+  readonly retries: number;
+  readonly slowCalls: number;
+}
+
+export interface SdkCallStats {
+  readonly calls: number;
+  /** Calls that ended in an injected fault after the SDK's own retries: the faults hookwatch saw. */
+  readonly injectedErrors: number;
+  /** Extra attempts the SDK made on its own (throttles, resets, 500s it absorbed). */
+  readonly retries: number;
+}
+
+export interface ProcessorFaultStats {
+  readonly invocations: number;
+  readonly crashes: number;
+  readonly poisonCrashes: number;
+  readonly processor: SdkCallStats;
+  readonly recovery: SdkCallStats;
+}
+
+export interface ProcessorFaultsOptions {
+  readonly random: SeededRandom;
+  /** Probability that an invocation dies after a random number of SDK calls. */
+  readonly crashRate: number;
+}
+
+/** The AWS SDK v3 client surface this module needs: a middleware stack. */
+interface MiddlewareClient {
+  readonly middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: "initialize"; name: string },
+    ): void;
+  };
+}
+
+interface Invocation {
+  readonly number: number;
+  readonly crashAfter?: number;
+  calls: number;
+  crashed: boolean;
+  injectedErrors: number;
+  retries: number;
+  slowCalls: number;
+  readonly otherErrors: string[];
+  /** Publish claims this invocation found held by another, as "<holder>": a retry by design. */
+  readonly claimWaits: string[];
+  /** The error each failed record ended with, by message id. */
+  readonly recordErrors: Map<string, unknown>;
+  crash?: (error: ProcessorCrashError) => void;
+}
+
+type CallObserver = (next: (args: unknown) => Promise<unknown>, args: unknown) => Promise<unknown>;
+type FailureObserver = (record: SQSRecord, error: unknown) => void;
+/** The instance whose handler ran last; the hooks are added once per process, so only one observes. */
+let activeObserver: CallObserver | undefined;
+let activeFailureObserver: FailureObserver | undefined;
+let installed: Promise<void> | undefined;
+
+/**
+ * Adds the crash point to the handlers' own SDK clients (module-scope singletons, shared with recovery),
+ * and listens to the processor's batch processor for the error each failed record ended with.
+ */
+function installCrashPoint(): Promise<void> {
+  installed ??= Promise.all([
+    import("../lambdas/shared/aws-clients.js"),
+    import("@aws-lambda-powertools/batch"),
+  ]).then(([{ dynamodb, sns }, { BatchProcessor }]) => {
+    for (const client of [dynamodb, sns] as unknown as MiddlewareClient[]) {
+      client.middlewareStack.add(
+        (next) => (args) => (activeObserver === undefined ? next(args) : activeObserver(next, args)),
+        { step: "initialize", name: "soakProcessorCrashPoint" },
+      );
+    }
+    const prototype = BatchProcessor.prototype as unknown as {
+      failureHandler(this: unknown, record: SQSRecord, error: Error): unknown;
+    };
+    const failureHandler = prototype.failureHandler;
+    prototype.failureHandler = function (record, error) {
+      activeFailureObserver?.(record, error);
+      return failureHandler.call(this, record, error);
+    };
+  });
+  return installed;
+}
+
+/** The lease of a publish claim: burst-publishing.ts's default, which the handlers use. */
+export const CLAIM_LEASE_MS = 30_000;
+
+/** A burst's page or resolve claim (the `<kind>_claim_until` attribute) as the SDK call names it. */
+export interface ClaimWrite {
+  readonly key: string;
+  readonly action: "take" | "release" | "complete";
+}
+
+type UpdateInput = { Key?: Record<string, { S?: string }>; UpdateExpression?: string };
+
+/** Which publish claims a DynamoDB call takes, gives back or makes moot (paged_at, resolved_at). */
+export function claimWrites(input: unknown): ClaimWrite[] {
+  const updates: UpdateInput[] = [];
+  const { TransactItems, ...single } = (input ?? {}) as UpdateInput & {
+    TransactItems?: { Update?: UpdateInput }[];
+  };
+  updates.push(single);
+  for (const item of TransactItems ?? []) if (item.Update) updates.push(item.Update);
+  return updates.flatMap((update) => {
+    const expression = update.UpdateExpression ?? "";
+    const burst = `${update.Key?.pk?.S ?? ""} ${update.Key?.sk?.S ?? ""}`;
+    const writes: ClaimWrite[] = [];
+    for (const kind of ["page", "resolve"] as const) {
+      const key = `${burst} ${kind}`;
+      if (new RegExp(`SET ${kind}_claim_until\\b`).test(expression)) writes.push({ key, action: "take" });
+      if (new RegExp(`REMOVE ${kind}_claim_until\\b`).test(expression))
+        writes.push({ key, action: "release" });
+    }
+    if (/\bpaged_at = /.test(expression)) writes.push({ key: `${burst} page`, action: "complete" });
+    if (/\bresolved_at = /.test(expression)) writes.push({ key: `${burst} resolve`, action: "complete" });
+    return writes;
+  });
+}
+
+const SLOW_CALL_MS = 250;
+
+/**
+ * The processor dying mid-batch, as a Lambda process killed between two SDK calls: an invocation chosen
+ * at `crashRate` stops after a random number of SDK calls. What it wrote so far stays written, nothing
+ * after the crash point reaches AWS, and the invocation throws, so the poller leaves the whole batch for
+ * redelivery. A batch holding a poison message dies before its first call, on every delivery. Also
+ * records every attempt, to explain retries and dead letters by the faults that caused them.
+ */
+export function createProcessorFaults(options: ProcessorFaultsOptions) {
+  const store = new AsyncLocalStorage<Invocation>();
+  const attempts: Attempt[] = [];
+  let enabled = true;
+  let invocations = 0;
+  let crashes = 0;
+  let poisonCrashes = 0;
+  const sdk = {
+    processor: { calls: 0, injectedErrors: 0, retries: 0 },
+    recovery: { calls: 0, injectedErrors: 0, retries: 0 },
+  };
+
+  // Claims taken and not yet given back or completed: who holds them, since when, whether the holder crashed.
+  const liveClaims = new Map<string, { holder: string; takenAt: number; note: string }>();
+  const holderOf = (invocation: Invocation | undefined) =>
+    invocation === undefined ? "the recovery schedule" : `invocation ${invocation.number}`;
+
+  function trackClaims(
+    input: unknown,
+    invocation: Invocation | undefined,
+    failure: unknown,
+    retries: number,
+  ): void {
+    for (const write of claimWrites(input)) {
+      if (failure === undefined) {
+        if (write.action === "take") {
+          liveClaims.set(write.key, { holder: holderOf(invocation), takenAt: Date.now(), note: "" });
+        } else liveClaims.delete(write.key);
+      } else if (write.action === "take" && isInjectedFault(failure)) {
+        // A reset after forwarding: the claim may be taken although its holder saw an error.
+        liveClaims.set(write.key, {
+          holder: holderOf(invocation),
+          takenAt: Date.now(),
+          note: ", whose answer an injected fault dropped",
+        });
+      } else if (write.action === "take" && isControlFlow(failure) && invocation) {
+        const held = liveClaims.get(write.key);
+        if (held && Date.now() - held.takenAt < CLAIM_LEASE_MS) {
+          invocation.claimWaits.push(`${held.holder}${held.note}`);
+        } else if (retries > 0) {
+          // The first try took the claim and its answer was lost (a reset after forwarding): the retry is refused.
+          invocation.claimWaits.push("itself, taken by a try whose answer an injected fault dropped");
+        } else {
+          invocation.otherErrors.push(`a publish claim (${write.key}) was refused, holder unknown`);
+        }
+      }
+    }
+  }
+
+  function abandonClaims(invocation: Invocation): void {
+    for (const claim of liveClaims.values()) {
+      if (claim.holder === holderOf(invocation)) claim.note = ", which crashed";
+    }
+  }
+
+  // Poison is a property of the body, so every delivery of the message crashes the same way.
+  const poison = new Set<string>();
+  const isPoison = (record: SQSRecord) => poison.has(record.body);
+
+  /** Every SDK call of the handlers' clients passes here while this instance is the active one. */
+  async function observeCall(next: (args: unknown) => Promise<unknown>, args: unknown): Promise<unknown> {
+    const invocation = store.getStore();
+    const counters = invocation === undefined ? sdk.recovery : sdk.processor;
+    if (invocation?.crashed) throw new ProcessorCrashError("the processor crashed before this call");
+    const started = Date.now();
+    counters.calls += 1;
+    let output: { output?: { $metadata?: { attempts?: number } } } | undefined;
+    let failure: unknown;
+    try {
+      output = (await next(args)) as typeof output;
+    } catch (error) {
+      failure = error ?? new Error("an SDK call failed without an error");
+    }
+    const metadata =
+      failure === undefined
+        ? output?.output?.$metadata
+        : (failure as { $metadata?: { attempts?: number } }).$metadata;
+    const retries = Math.max(0, (metadata?.attempts ?? 1) - 1);
+    counters.retries += retries;
+    trackClaims((args as { input?: unknown }).input, invocation, failure, retries);
+    if (failure !== undefined && isInjectedFault(failure)) counters.injectedErrors += 1;
+    if (invocation) {
+      if (failure !== undefined && isInjectedFault(failure)) invocation.injectedErrors += 1;
+      else if (failure !== undefined && !(failure instanceof ProcessorCrashError) && !isControlFlow(failure))
+        invocation.otherErrors.push(describe(failure));
+      // May throw: the crash point is reached when this call returns.
+      afterCall(invocation, retries, Date.now() - started);
+    }
+    if (failure !== undefined) throw failure;
+    return output;
+  }
+
+  function afterCall(invocation: Invocation, retries: number, durationMs: number): void {
+    invocation.calls += 1;
+    invocation.retries += retries;
+    if (durationMs >= SLOW_CALL_MS) invocation.slowCalls += 1;
+    if (
+      invocation.crashAfter !== undefined &&
+      invocation.calls >= invocation.crashAfter &&
+      !invocation.crashed
+    ) {
+      invocation.crashed = true;
+      abandonClaims(invocation);
+      invocation.crash?.(new ProcessorCrashError(`crashed after ${invocation.calls} SDK calls`));
+      throw new ProcessorCrashError(`crashed after ${invocation.calls} SDK calls`);
+    }
+  }
+
+  function wrap(handler: SqsHandler): SqsHandler {
+    return async (event, context) => {
+      await installCrashPoint();
+      activeObserver = observeCall;
+      activeFailureObserver = (record, error) => store.getStore()?.recordErrors.set(record.messageId, error);
+      invocations += 1;
+      const records = event.Records;
+      const started = Date.now();
+      if (enabled && records.some(isPoison)) {
+        // A poison message kills the function before it does anything, on every delivery, batchmates and all.
+        crashes += 1;
+        poisonCrashes += 1;
+        const crashed: Invocation = {
+          number: invocations,
+          calls: 0,
+          crashed: true,
+          injectedErrors: 0,
+          retries: 0,
+          slowCalls: 0,
+          otherErrors: [],
+          claimWaits: [],
+          recordErrors: new Map(),
+        };
+        recordAttempts(
+          records,
+          crashed,
+          undefined,
+          new ProcessorCrashError("poison"),
+          Date.now() - started,
+          true,
+        );
+        throw new ProcessorCrashError(
+          "a poison message in the batch crashed the processor before its first call",
+        );
+      }
+      // A crash point beyond the invocation's last call is no crash.
+      const crashAfter =
+        enabled && options.random.chance(options.crashRate)
+          ? options.random.int(1, 4 * records.length + 4)
+          : undefined;
+      const invocation: Invocation = {
+        number: invocations,
+        ...(crashAfter === undefined ? {} : { crashAfter }),
+        calls: 0,
+        crashed: false,
+        injectedErrors: 0,
+        retries: 0,
+        slowCalls: 0,
+        otherErrors: [],
+        claimWaits: [],
+        recordErrors: new Map(),
+      };
+      const crashed = new Promise<never>((_, reject) => {
+        invocation.crash = reject;
+      });
+      crashed.catch(() => undefined);
+      const running = store.run(invocation, () => handler(event, context));
+      running.catch(() => undefined);
+
+      let result: unknown;
+      let thrown: unknown;
+      try {
+        result = await Promise.race([running, crashed]);
+      } catch (error) {
+        thrown = error;
+      }
+      if (invocation.crashed) crashes += 1;
+      recordAttempts(records, invocation, result, thrown, Date.now() - started, false);
+      if (thrown !== undefined) throw thrown;
+      return result;
+    };
+  }
+
+  function recordAttempts(
+    records: readonly SQSRecord[],
+    invocation: Invocation,
+    result: unknown,
+    thrown: unknown,
+    durationMs: number,
+    poison: boolean,
+  ): void {
+    const failedIds = new Set(
+      (
+        (result as { batchItemFailures?: { itemIdentifier: string }[] } | undefined)?.batchItemFailures ?? []
+      ).map((failure) => failure.itemIdentifier),
+    );
+    for (const record of records) {
+      const failed = thrown !== undefined || failedIds.has(record.messageId);
+      const outcome = invocation.crashed ? "crashed" : failed ? "failed" : "ok";
+      let explanation: string | undefined;
+      let unexplained: string | undefined;
+      if (outcome === "crashed") {
+        explanation = poison ? "a poison message in the batch crashed the processor" : "crash injected";
+      } else if (outcome === "failed") {
+        [explanation, unexplained] = explainFailure(
+          invocation,
+          invocation.recordErrors.get(record.messageId),
+          thrown,
+        );
+      }
+      attempts.push({
+        requestId: record.messageAttributes[WEBHOOK_ATTRIBUTES.requestId]?.stringValue ?? "",
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        invocation: invocation.number,
+        outcome,
+        ...(explanation === undefined ? {} : { explanation }),
+        ...(unexplained === undefined ? {} : { unexplained }),
+        durationMs,
+        retries: invocation.retries,
+        slowCalls: invocation.slowCalls,
+      });
+    }
+  }
+
+  return {
+    wrap,
+    /** Bodies that crash every invocation they are in, as a message that runs Lambda out of memory. */
+    addPoison(bodies: Iterable<string>) {
+      for (const body of bodies) poison.add(body);
+    },
+    /** Off: invocations run untouched (for the redrive, "after the fix"). */
+    setEnabled(value: boolean) {
+      enabled = value;
+    },
+    attempts: (): readonly Attempt[] => attempts,
+    stats: (): ProcessorFaultStats => ({
+      invocations,
+      crashes,
+      poisonCrashes,
+      processor: { ...sdk.processor },
+      recovery: { ...sdk.recovery },
+    }),
+  };
+}
+
+export type ProcessorFaults = ReturnType<typeof createProcessorFaults>;
+
+/**
+ * Why a record failed, from the error it ended with: an injected fault that the SDK's retries did not
+ * absorb, or a retry while another invocation held the burst's publish claim (hookwatch's design).
+ * Without the record's own error, whatever the invocation saw.
+ */
+function explainFailure(
+  invocation: Invocation,
+  error: unknown,
+  thrown: unknown,
+): [explanation: string | undefined, unexplained: string | undefined] {
+  if (error !== undefined) {
+    if (isInjectedFault(error))
+      return [`an injected fault reached the handler: ${describe(error)}`, undefined];
+    if ((error as { name?: string }).name === "RetryLaterError" && invocation.claimWaits.length > 0) {
+      return [`waited for a publish claim held by ${invocation.claimWaits.join(", ")}`, undefined];
+    }
+    return [undefined, [describe(error), ...invocation.otherErrors].join("; ")];
+  }
+  if (invocation.injectedErrors > 0) {
+    return [`${invocation.injectedErrors} injected fault(s) reached the handler`, undefined];
+  }
+  if (invocation.claimWaits.length > 0) {
+    return [`waited for a publish claim held by ${invocation.claimWaits.join(", ")}`, undefined];
+  }
+  const seen = [
+    ...invocation.otherErrors,
+    ...(thrown === undefined ? [] : [`handler threw: ${describe(thrown)}`]),
+  ];
+  return [undefined, seen.join("; ") || "reported as failed with no error seen"];
+}
+
+/** An error only the fault proxy produces: its marked answers, or a connection it reset. */
+export function isInjectedFault(error: unknown): boolean {
+  const { message = "", code } = (error ?? {}) as { message?: string; code?: string };
+  return (
+    message.includes(FAULT_MARKER) ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    /socket hang up/i.test(message)
+  );
+}
+
+function describe(error: unknown): string {
+  const { name = "Error", message = String(error) } = (error ?? {}) as { name?: string; message?: string };
+  return `${name}: ${message.slice(0, 200)}`;
+}
+
+/** Condition failures are how hookwatch learns "already stored" or "someone else won": never a fault. */
+function isControlFlow(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === "ConditionalCheckFailedException" || name === "TransactionCanceledException";
+}

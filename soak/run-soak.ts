@@ -1,0 +1,583 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { WEBHOOK_HEADERS } from "../lambdas/shared/webhook-message.js";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.js";
+import { type LocalPipeline, startLocalPipeline } from "../local/local-pipeline.js";
+import {
+  createPreludeSigner,
+  loadOrCreatePreludeSigner,
+  type PreludeSigner,
+} from "../local/prelude-signer.js";
+import { countMessages } from "../local/sqs-stand-in.js";
+import {
+  DEFAULT_FAULT_WEIGHTS,
+  type FaultMode,
+  type FaultProxy,
+  type FaultProxyStats,
+  OUTAGE_WEIGHTS,
+  startFaultProxy,
+} from "./fault-proxy.js";
+import { checkInvariants, type InvariantResult, type Observed, type PageSeen } from "./invariants.js";
+import { createProcessorFaults, type ProcessorFaultStats } from "./processor-faults.js";
+import {
+  readPages,
+  readState,
+  readStoredEvents,
+  receiveDeadLetters,
+  redrive,
+  toDeadLetter,
+} from "./read-back.js";
+import { createSeededRandom } from "./seeded-random.js";
+import {
+  createWorkload,
+  type DeliveredPost,
+  type PlannedPost,
+  POST_KINDS,
+  type PostKind,
+  type SoakRecord,
+  type Structure,
+  type WorkloadRules,
+} from "./workload.js";
+
+export interface SoakOptions {
+  readonly seed: string | number;
+  /** Webhook POSTs to send, backlog and live phase together (live clusters come on top). */
+  readonly batches: number;
+  /** How long the live phase runs, seconds. */
+  readonly liveSeconds: number;
+  /** Share of requests to DynamoDB and SNS that get a fault. */
+  readonly faultRate: number;
+  /** Probability that a processor invocation crashes after a random number of SDK calls. */
+  readonly crashRate: number;
+  /** Share of backlog posts (at least one if above 0) that crash the processor on every delivery until the redrive. */
+  readonly poisonRate: number;
+  /** A full DynamoDB and SNS outage of this many seconds while the backlog is processed; 0 for none. */
+  readonly outageSeconds: number;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_SOAK_OPTIONS: Omit<SoakOptions, "log"> = {
+  seed: 1,
+  batches: 2400,
+  liveSeconds: 75,
+  faultRate: 0.05,
+  crashRate: 0.05,
+  poisonRate: 0.004,
+  outageSeconds: 15,
+};
+
+/** Short windows so that bursts open, go quiet and resolve within seconds; different per hook on purpose. */
+export const SOAK_RULES: WorkloadRules = {
+  migration: { threshold: 4, windowSeconds: 6, quietSeconds: 6 },
+  "step-up": { threshold: 3, windowSeconds: 4, quietSeconds: 5 },
+};
+const APP_IDS = ["app_soak_one", "app_soak_two"] as const;
+/** A retried message comes back after 3 s instead of the stack's 181 s; the receive count stays the stack's. */
+const VISIBILITY_TIMEOUT_SECONDS = 3;
+const RECOVERY_INTERVAL_SECONDS = 1;
+/** A publish claim left by a crash holds this long (burst-publishing.ts) before a retry may take over. */
+const CLAIM_LEASE_MS = 30_000;
+const SEND_CONCURRENCY = 4;
+
+export interface SoakResult {
+  readonly options: Omit<SoakOptions, "log">;
+  readonly durationMs: number;
+  readonly phases: Readonly<Record<string, number>>;
+  readonly posts: {
+    readonly total: number;
+    readonly byKind: Readonly<Record<PostKind, number>>;
+    readonly repeats: number;
+  };
+  readonly events: {
+    readonly sent: number;
+    readonly distinctValid: number;
+    readonly invalid: number;
+    readonly stored: number;
+    readonly storedByRedrive: number;
+  };
+  readonly structures: Readonly<Record<string, number>>;
+  readonly faults: {
+    readonly dynamodb: FaultProxyStats;
+    readonly sns: FaultProxyStats;
+    readonly processor: ProcessorFaultStats;
+  };
+  readonly deliveries: {
+    readonly attempts: number;
+    readonly failedAttempts: number;
+    /** Messages received more than once. */
+    readonly retriedMessages: number;
+    readonly maxReceiveCount: number;
+    readonly deadLetters: number;
+    /** Dead letters that shared a batch with a poison message at least once; the rest failed for other faults alone. */
+    readonly deadLettersNearPoison: number;
+  };
+  readonly pages: {
+    readonly triggers: number;
+    readonly resolves: number;
+    readonly delayedTriggers: number;
+    /** Publishes beyond the first of their dedup key and action (same key: folded by PagerDuty). */
+    readonly repeats: number;
+  };
+  readonly invariants: readonly InvariantResult[];
+  readonly held: boolean;
+}
+
+/**
+ * Drives the local pipeline with a seeded workload over HTTP while DynamoDB and SNS fail underneath and
+ * the processor crashes, then checks every invariant against the independent record of what was sent.
+ * One run per process: the pipeline's handlers read their configuration at import.
+ */
+export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<SoakResult> {
+  const { log = () => {}, ...options } = { ...DEFAULT_SOAK_OPTIONS, ...overrides };
+  const started = Date.now();
+  const phases: Record<string, number> = {};
+  const mark = (phase: string, since: number) => {
+    phases[phase] = Date.now() - since;
+  };
+  const random = createSeededRandom(options.seed);
+  const normal: FaultMode = { rate: options.faultRate, weights: DEFAULT_FAULT_WEIGHTS };
+  const root = await mkdtemp(join(tmpdir(), "hookwatch-soak-"));
+  const proxies: FaultProxy[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  let pipeline: LocalPipeline | undefined;
+  let dynamodb: DynamoDBClient | undefined;
+  let sqs: SQSClient | undefined;
+  const pipelineLines: string[] = [];
+
+  try {
+    const dynamoProxy = await startFaultProxy({
+      service: "dynamodb",
+      random: random.fork("dynamodb"),
+      mode: normal,
+    });
+    proxies.push(dynamoProxy);
+    // SNS sees one request per page, a few dozen a run: it fails four times as often, to be exercised at all.
+    const snsMode: FaultMode = { rate: Math.min(1, 4 * options.faultRate), weights: DEFAULT_FAULT_WEIGHTS };
+    const snsProxy = await startFaultProxy({ service: "sns", random: random.fork("sns"), mode: snsMode });
+    proxies.push(snsProxy);
+    // Each app signs with its own key, as each Prelude app has its own JWKS; the first one is the dev key.
+    const secondAppSigner = createPreludeSigner();
+    const secondAppJwks = await secondAppSigner.serveJwks();
+    closers.push(() => secondAppJwks.close());
+    const processorFaults = createProcessorFaults({
+      random: random.fork("crashes"),
+      crashRate: options.crashRate,
+    });
+
+    let since = Date.now();
+    log("starting the local pipeline (DynamoDB Local, SQS stand-in, SNS stand-in) behind the fault proxies…");
+    pipeline = await startLocalPipeline({
+      root,
+      port: 0,
+      appIds: APP_IDS,
+      context: {
+        migrationBurstThreshold: SOAK_RULES.migration.threshold,
+        migrationBurstWindowSeconds: SOAK_RULES.migration.windowSeconds,
+        migrationQuietSeconds: SOAK_RULES.migration.quietSeconds,
+        stepUpBurstThreshold: SOAK_RULES["step-up"].threshold,
+        stepUpBurstWindowSeconds: SOAK_RULES["step-up"].windowSeconds,
+        stepUpQuietSeconds: SOAK_RULES["step-up"].quietSeconds,
+      },
+      jwksUrls: { [APP_IDS[1]]: secondAppJwks.url },
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      recoveryIntervalSeconds: RECOVERY_INTERVAL_SECONDS,
+      logLevel: "SILENT",
+      log: (line) => {
+        pipelineLines.push(line);
+        if (pipelineLines.length > 200) pipelineLines.shift();
+      },
+      printPage: () => {},
+      handlerEndpoints: (real) => {
+        dynamoProxy.forwardTo(real.dynamodb);
+        snsProxy.forwardTo(real.sns);
+        return { ...real, dynamodb: dynamoProxy.url, sns: snsProxy.url };
+      },
+      wrapProcessor: processorFaults.wrap,
+    });
+    mark("start", since);
+    const running = pipeline;
+    const { state } = running;
+    const maxReceiveCount = running.settings.queue.maxReceiveCount;
+    const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const directDynamo = new DynamoDBClient({ ...local, endpoint: state.dynamodbEndpoint });
+    dynamodb = directDynamo;
+    const directSqs = new SQSClient({ ...local, endpoint: state.sqsEndpoint });
+    sqs = directSqs;
+
+    const signers = new Map([
+      [APP_IDS[0] as string, await loadOrCreatePreludeSigner(join(root, ".local"))],
+      [APP_IDS[1] as string, secondAppSigner],
+    ]);
+    const sender = createSender(state.webhookUrl, signers, createPreludeSigner());
+    const workload = createWorkload({
+      seed: options.seed,
+      appIds: APP_IDS,
+      rules: SOAK_RULES,
+      startMs: Date.now(),
+    });
+    const delivered: DeliveredPost[] = [];
+    const queueEmpty = async () => (await countMessages(directSqs, state.queueUrl)) === 0;
+    const noOpenBursts = async () =>
+      (await readState(directDynamo, state.stateTableName)).openBursts.length === 0;
+    const progress = () => {
+      const stats = processorFaults.stats();
+      return `${stats.invocations} invocations, ${stats.crashes} crashed so far`;
+    };
+
+    // The backlog: two weeks of failures redelivered at once, while DynamoDB and SNS fail underneath.
+    since = Date.now();
+    const backlog = workload.backlog(Math.round(options.batches * 0.7));
+    const signedBacklog = backlog.filter((post) => post.kind === "signed");
+    const poisonCount =
+      options.poisonRate > 0 ? Math.max(1, Math.round(options.poisonRate * backlog.length)) : 0;
+    const poison = random.fork("poison").shuffle(signedBacklog).slice(0, poisonCount);
+    processorFaults.addPoison(poison.map((post) => post.body));
+    log(
+      `backlog: sending ${backlog.length} posts (${workload.structures.length} structures in the timelines, ${poison.length} poison)…`,
+    );
+    const outage =
+      options.outageSeconds > 0
+        ? scheduleOutage(
+            [
+              [dynamoProxy, normal],
+              [snsProxy, snsMode],
+            ],
+            3_000,
+            options.outageSeconds * 1000,
+            log,
+          )
+        : undefined;
+    delivered.push(...(await sender.sendAll(backlog)));
+    log(`backlog: sent in ${seconds(Date.now() - since)}; waiting for the processor to drain the queue…`);
+    await outage?.done;
+    await waitUntil("the backlog to drain", queueEmpty, 20 * 60_000, () => progress());
+    mark("backlog", since);
+    log(`backlog: drained after ${seconds(Date.now() - since)}`);
+
+    // The live phase: bursts happening now, one after another per group, with background traffic.
+    since = Date.now();
+    const liveEnd = Date.now() + options.liveSeconds * 1000;
+    const backgroundTotal = Math.max(0, options.batches - backlog.length);
+    const pagesNow = () => readPages(state.pagerFile);
+    const liveClusters: Structure[] = [];
+    const background = (async () => {
+      const perTick = backgroundTotal / (options.liveSeconds * 4);
+      let owed = 0;
+      const sending: Promise<DeliveredPost[]>[] = [];
+      while (Date.now() < liveEnd) {
+        owed += perTick;
+        const count = Math.floor(owed);
+        owed -= count;
+        if (count > 0) sending.push(sender.sendAll(workload.background(count, Date.now())));
+        await sleep(250);
+      }
+      for (const posts of await Promise.all(sending)) delivered.push(...posts);
+    })();
+    const groupLoops = workload.groups.map(async (group) => {
+      let last: Structure | undefined;
+      while (Date.now() < liveEnd) {
+        if (last !== undefined) {
+          const previous = last;
+          // One burst at a time per group: the next starts once on-call could see the last one resolved.
+          await waitUntil(
+            `the resolve of ${previous.id}`,
+            async () => Date.now() >= liveEnd || resolvedIn(await pagesNow(), previous),
+            previous.lastMs +
+              SOAK_RULES[group.hook].quietSeconds * 1000 +
+              CLAIM_LEASE_MS +
+              15_000 -
+              Date.now(),
+            undefined,
+            false,
+          );
+        }
+        const wait = workload.nextLiveStart(group) - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (Date.now() >= liveEnd) break;
+        const planned = workload.liveCluster(group, Date.now());
+        if (planned === undefined) continue;
+        last = planned.cluster;
+        liveClusters.push(planned.cluster);
+        delivered.push(...(await sender.sendAll(planned.posts)));
+      }
+    });
+    await Promise.all([background, ...groupLoops]);
+    log(
+      `live: ${liveClusters.length} live bursts sent in ${seconds(Date.now() - since)}; waiting for the queue and the resolves…`,
+    );
+    await waitUntil("the live traffic to drain", queueEmpty, 10 * 60_000);
+    const lastLive = Math.max(0, ...liveClusters.map((cluster) => cluster.lastMs));
+    const longestQuietMs = Math.max(...Object.values(SOAK_RULES).map((rule) => rule.quietSeconds)) * 1000;
+    await sleep(Math.max(0, lastLive + longestQuietMs + 2 * RECOVERY_INTERVAL_SECONDS * 1000 - Date.now()));
+    await waitUntil("every burst to resolve", noOpenBursts, CLAIM_LEASE_MS + 30_000, undefined, false);
+    mark("live", since);
+
+    // The dead-letter queue: explained by the faults, then redriven with the faults off.
+    since = Date.now();
+    const deadMessages = await receiveDeadLetters(directSqs, state.deadLetterQueueUrl);
+    const attemptsBeforeRedrive = processorFaults.attempts().length;
+    const keysBeforeRedrive = new Set(
+      (await readStoredEvents(directDynamo, state.eventsTableName)).map((e) => e.key),
+    );
+    for (const proxy of proxies) proxy.setMode({ rate: 0, weights: {} });
+    processorFaults.setEnabled(false);
+    log(`dead-letter queue: ${deadMessages.length} message(s); faults off, redriving…`);
+    await redrive(directSqs, deadMessages, {
+      deadLetterQueueUrl: state.deadLetterQueueUrl,
+      queueUrl: state.queueUrl,
+    });
+    await waitUntil("the redriven messages to drain", queueEmpty, 5 * 60_000);
+    await waitUntil(
+      "every burst to resolve after the redrive",
+      noOpenBursts,
+      CLAIM_LEASE_MS + 30_000,
+      undefined,
+      false,
+    );
+    mark("redrive", since);
+
+    // The record against what the pipeline holds.
+    const events = await readStoredEvents(directDynamo, state.eventsTableName);
+    const stateItems = await readState(directDynamo, state.stateTableName);
+    const pages = await readPages(state.pagerFile);
+    const leftInQueues =
+      (await countMessages(directSqs, state.queueUrl)) +
+      (await countMessages(directSqs, state.deadLetterQueueUrl));
+    const record: SoakRecord = {
+      rules: SOAK_RULES,
+      appIds: APP_IDS,
+      posts: delivered,
+      structures: workload.structures,
+    };
+    const observed: Observed = {
+      events,
+      keysBeforeRedrive,
+      quarantined: stateItems.quarantined,
+      rejected: stateItems.rejected,
+      pages,
+      openBursts: stateItems.openBursts,
+      deadLetters: deadMessages.map(toDeadLetter),
+      leftInQueues,
+      attempts: processorFaults.attempts(),
+      attemptsBeforeRedrive,
+      maxReceiveCount,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      batchingWindowSeconds: running.settings.eventSource.maximumBatchingWindowSeconds,
+    };
+    const invariants = checkInvariants(record, observed);
+    return summarize({
+      options,
+      started,
+      phases,
+      record,
+      observed,
+      invariants,
+      faults: { dynamodb: dynamoProxy.stats(), sns: snsProxy.stats(), processor: processorFaults.stats() },
+    });
+  } catch (error) {
+    if (pipelineLines.length > 0) log(`last pipeline lines:\n${pipelineLines.slice(-15).join("\n")}`);
+    throw error;
+  } finally {
+    dynamodb?.destroy();
+    sqs?.destroy();
+    await pipeline?.stop();
+    for (const proxy of proxies) await proxy.close();
+    for (const close of closers) await close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+function summarize(input: {
+  options: Omit<SoakOptions, "log">;
+  started: number;
+  phases: Record<string, number>;
+  record: SoakRecord;
+  observed: Observed;
+  invariants: InvariantResult[];
+  faults: SoakResult["faults"];
+}): SoakResult {
+  const { record, observed } = input;
+  const byKind = Object.fromEntries(
+    POST_KINDS.map((kind) => [kind, record.posts.filter((post) => post.kind === kind).length]),
+  ) as Record<PostKind, number>;
+  const valid = new Set<string>();
+  let invalid = 0;
+  let sent = 0;
+  for (const post of record.posts) {
+    sent += post.events.length;
+    if (post.kind !== "signed") continue;
+    for (const event of post.events) {
+      if (event.verdict === "store") valid.add(event.raw);
+      else invalid += 1;
+    }
+  }
+  const structures: Record<string, number> = {};
+  for (const structure of record.structures) {
+    const name = structure.kind === "cluster" ? `${structure.phase} bursts` : `${structure.kind}s`;
+    structures[name] = (structures[name] ?? 0) + 1;
+  }
+  const receives = new Map<string, number>();
+  for (const attempt of observed.attempts)
+    receives.set(attempt.requestId, (receives.get(attempt.requestId) ?? 0) + 1);
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const page of observed.pages) {
+    const key = `${page.action}#${page.dedupKey}`;
+    if (seen.has(key)) repeats += 1;
+    seen.add(key);
+  }
+  const storedByRedrive = observed.events.filter(
+    (event) => !observed.keysBeforeRedrive.has(event.key),
+  ).length;
+  return {
+    options: input.options,
+    durationMs: Date.now() - input.started,
+    phases: input.phases,
+    posts: {
+      total: record.posts.length,
+      byKind,
+      repeats: record.posts.filter((post) => post.repeats).length,
+    },
+    events: { sent, distinctValid: valid.size, invalid, stored: observed.events.length, storedByRedrive },
+    structures,
+    faults: input.faults,
+    deliveries: {
+      attempts: observed.attempts.length,
+      failedAttempts: observed.attempts.filter((attempt) => attempt.outcome !== "ok").length,
+      retriedMessages: [...receives.values()].filter((count) => count > 1).length,
+      maxReceiveCount: observed.maxReceiveCount,
+      deadLetters: observed.deadLetters.length,
+      deadLettersNearPoison: observed.deadLetters.filter((letter) =>
+        observed.attempts.some(
+          (attempt) => attempt.requestId === letter.requestId && attempt.explanation?.includes("poison"),
+        ),
+      ).length,
+    },
+    pages: {
+      triggers: observed.pages.filter((page: PageSeen) => page.action === "trigger").length,
+      resolves: observed.pages.filter((page) => page.action === "resolve").length,
+      delayedTriggers: observed.pages.filter((page) => page.action === "trigger" && page.delayed).length,
+      repeats,
+    },
+    invariants: input.invariants,
+    held: input.invariants.every((invariant) => invariant.held),
+  };
+}
+
+/** Whether on-call has seen `cluster` resolved: a resolve page of its group inside its window. */
+function resolvedIn(pages: readonly PageSeen[], cluster: Structure): boolean {
+  return pages.some(
+    (page) =>
+      page.action === "resolve" &&
+      page.appId === cluster.group.appId &&
+      page.hook === cluster.group.hook &&
+      page.windowStartMs >= cluster.firstMs &&
+      page.windowEndMs <= cluster.lastMs,
+  );
+}
+
+/** Posts webhooks as Prelude does: signed with the app's key, retried on anything but a 4xx, a few at a time. */
+function createSender(
+  webhookUrl: string,
+  signers: ReadonlyMap<string, PreludeSigner>,
+  stranger: PreludeSigner,
+) {
+  const [first, second] = [...signers.values()] as [PreludeSigner, PreludeSigner];
+  async function deliver(post: PlannedPost): Promise<DeliveredPost> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (post.kind !== "unsigned") {
+      const own = signers.get(post.appId) ?? first;
+      const signer =
+        post.kind === "forged"
+          ? stranger
+          : post.kind === "cross-app"
+            ? own === first
+              ? second
+              : first
+            : own;
+      headers[WEBHOOK_HEADERS.signature] = signer.sign(post.body);
+      // A forger copies the app's real key id; only the signature gives it away.
+      headers[WEBHOOK_HEADERS.signatureKeyId] = post.kind === "forged" ? own.kid : signer.kid;
+    }
+    let last: { status: number; requestId?: string; answer: string } = { status: 0, answer: "" };
+    for (let tries = 1; ; tries++) {
+      try {
+        const response = await fetch(webhookUrl, { method: "POST", headers, body: post.body });
+        const requestId = response.headers.get("x-amzn-requestid") ?? undefined;
+        last = {
+          status: response.status,
+          ...(requestId === undefined ? {} : { requestId }),
+          answer: await response.text(),
+        };
+      } catch (error) {
+        last = { status: 0, answer: (error as Error).message };
+      }
+      const final = (last.status >= 200 && last.status < 500) || tries >= 5;
+      if (final) return { ...post, delivery: { ...last, tries } };
+      await sleep(200 * tries);
+    }
+  }
+
+  return {
+    async sendAll(posts: readonly PlannedPost[]): Promise<DeliveredPost[]> {
+      const results: DeliveredPost[] = new Array(posts.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < posts.length) {
+          const index = next++;
+          results[index] = await deliver(posts[index] as PlannedPost);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, posts.length) }, worker));
+      return results;
+    },
+  };
+}
+
+/** Every proxy fails every request for a while, then returns to its normal fault rate. */
+function scheduleOutage(
+  proxies: readonly (readonly [FaultProxy, FaultMode])[],
+  afterMs: number,
+  durationMs: number,
+  log: (line: string) => void,
+): { done: Promise<void> } {
+  const done = (async () => {
+    await sleep(afterMs);
+    log(`outage: DynamoDB and SNS fail every request for ${seconds(durationMs)}`);
+    for (const [proxy] of proxies) proxy.setMode({ rate: 1, weights: OUTAGE_WEIGHTS });
+    await sleep(durationMs);
+    for (const [proxy, mode] of proxies) proxy.setMode(mode);
+    log("outage: over");
+  })();
+  return { done };
+}
+
+async function waitUntil(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  describe?: () => string,
+  failOnTimeout = true,
+): Promise<boolean> {
+  const deadline = Date.now() + Math.max(0, timeoutMs);
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) {
+      if (failOnTimeout) throw new Error(`gave up waiting for ${what}${describe ? ` (${describe()})` : ""}`);
+      return false;
+    }
+    await sleep(250);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

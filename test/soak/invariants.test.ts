@@ -1,0 +1,395 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  checkInvariants,
+  INVARIANTS,
+  type InvariantResult,
+  type Observed,
+  type PageSeen,
+  type StoredEvent,
+} from "../../soak/invariants.js";
+import type { Attempt } from "../../soak/processor-faults.js";
+import { createWorkload, type DeliveredPost, type SoakRecord, type Structure } from "../../soak/workload.js";
+
+const RULES = {
+  migration: { threshold: 4, windowSeconds: 6, quietSeconds: 6 },
+  "step-up": { threshold: 3, windowSeconds: 4, quietSeconds: 5 },
+} as const;
+const APPS = ["app_one", "app_two"] as const;
+const START = Date.parse("2026-11-20T10:00:00Z");
+
+/** A small record, delivered as the endpoint would answer each kind of post. */
+function deliveredRecord(seed = "checker"): SoakRecord {
+  const workload = createWorkload({ seed, appIds: APPS, rules: RULES, startMs: START });
+  const planned = [...workload.backlog(60)];
+  const live = workload.liveCluster({ appId: "app_one", hook: "step-up" }, START);
+  if (live) planned.push(...live.posts);
+  const posts: DeliveredPost[] = planned.map((post, index) => {
+    const refused = post.kind === "unsigned" || post.kind === "not-json";
+    return {
+      ...post,
+      delivery: {
+        status: refused ? 400 : 200,
+        requestId: `req-${index}`,
+        tries: 1,
+        answer: refused ? '{"message": "Invalid request body"}' : "",
+      },
+    };
+  });
+  return { rules: RULES, appIds: APPS, posts, structures: workload.structures };
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const clusters = (record: SoakRecord) => record.structures.filter((s) => s.kind === "cluster");
+
+function pagesFor(cluster: Structure): PageSeen[] {
+  const page = {
+    dedupKey: `hookwatch:${cluster.group.appId}:${cluster.group.hook}:${new Date(cluster.firstMs).toISOString()}`,
+    appId: cluster.group.appId,
+    hook: cluster.group.hook,
+    windowStartMs: cluster.firstMs,
+    windowEndMs: cluster.lastMs,
+    delayed: cluster.phase === "backlog",
+  };
+  return [
+    { ...page, action: "trigger" },
+    { ...page, action: "resolve" },
+  ];
+}
+
+/** What a pipeline that keeps every guarantee would hold after the record. */
+function faithfulObservation(record: SoakRecord): Observed {
+  const events = new Map<string, StoredEvent>();
+  const quarantined: Observed["quarantined"][number][] = [];
+  const rejected: Observed["rejected"][number][] = [];
+  for (const post of record.posts) {
+    const requestId = post.delivery.requestId ?? "";
+    if (post.kind === "signed") {
+      post.events.forEach((event, index) => {
+        if (event.verdict === "quarantine") {
+          quarantined.push({
+            requestId,
+            eventIndex: index,
+            reason: event.defect ?? "invalid",
+            raw: event.raw,
+          });
+        } else if (!events.has(event.raw)) {
+          events.set(event.raw, {
+            key: event.key ?? `sha256:${sha256(event.raw)}`,
+            raw: event.raw,
+            appId: post.appId,
+            ...(event.type === undefined ? {} : { type: event.type }),
+            ...(event.reason === undefined ? {} : { reason: event.reason }),
+            ...(event.occurredAt === undefined ? {} : { occurredAt: event.occurredAt }),
+          });
+        }
+      });
+    } else if (post.kind === "not-a-batch") {
+      quarantined.push({ requestId, reason: "not a Prelude batch", raw: post.body });
+    } else if (post.kind === "forged" || post.kind === "cross-app" || post.kind === "unknown-app") {
+      rejected.push({ requestId, reason: "bad signature", bodySha256: sha256(post.body) });
+    }
+  }
+  const attempts: Attempt[] = record.posts
+    .filter((post) => post.delivery.status === 200)
+    .map((post, index) => ({
+      requestId: post.delivery.requestId ?? "",
+      messageId: `m-${index}`,
+      receiveCount: 1,
+      invocation: index,
+      outcome: "ok",
+      durationMs: 10,
+      retries: 0,
+      slowCalls: 0,
+    }));
+  return {
+    events: [...events.values()],
+    keysBeforeRedrive: new Set([...events.values()].map((event) => event.key)),
+    quarantined,
+    rejected,
+    pages: clusters(record).flatMap(pagesFor),
+    openBursts: [],
+    deadLetters: [],
+    leftInQueues: 0,
+    attempts,
+    attemptsBeforeRedrive: attempts.length,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 3,
+    batchingWindowSeconds: 1,
+  };
+}
+
+function verdict(results: readonly InvariantResult[], name: string): InvariantResult {
+  const result = results.find((candidate) => candidate.name === name);
+  if (result === undefined) throw new Error(`no invariant named ${name}`);
+  return result;
+}
+
+const record = deliveredRecord();
+
+describe("the soak's invariant checker", () => {
+  it("finds every invariant held, each with cases checked, for a pipeline that keeps its guarantees", () => {
+    const results = checkInvariants(record, faithfulObservation(record));
+
+    expect(results.filter((result) => !result.held)).toEqual([]);
+    for (const name of [
+      INVARIANTS.workload,
+      INVARIANTS.storedOnce,
+      INVARIANTS.badInput,
+      INVARIANTS.burstsPaged,
+    ]) {
+      expect(verdict(results, name).checked).toBeGreaterThan(0);
+    }
+    expect(clusters(record).length).toBeGreaterThan(1);
+  });
+
+  it("reports a missing event, naming it", () => {
+    const observed = faithfulObservation(record);
+    const missing = observed.events[3] as StoredEvent;
+
+    const result = verdict(
+      checkInvariants(record, { ...observed, events: observed.events.filter((event) => event !== missing) }),
+      INVARIANTS.storedOnce,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain("missing");
+    expect(result.counterexample).toContain(missing.raw.slice(0, 40));
+  });
+
+  it("reports an event stored twice under two keys", () => {
+    const observed = faithfulObservation(record);
+    const twice = observed.events[0] as StoredEvent;
+
+    const result = verdict(
+      checkInvariants(record, {
+        ...observed,
+        events: [...observed.events, { ...twice, key: "another-key" }],
+      }),
+      INVARIANTS.storedOnce,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain("stored 2 times");
+  });
+
+  it("reports an event stored with other content than was sent", () => {
+    const observed = faithfulObservation(record);
+    const [first, ...rest] = observed.events as [StoredEvent, ...StoredEvent[]];
+
+    const result = verdict(
+      checkInvariants(record, { ...observed, events: [{ ...first, appId: "app_elsewhere" }, ...rest] }),
+      INVARIANTS.storedOnce,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain("other content");
+  });
+
+  it("reports a forged event that was stored", () => {
+    const observed = faithfulObservation(record);
+    const forged = record.posts.find((post) => post.kind === "forged" && post.events.length > 0);
+    const event = forged?.events[0];
+    if (event === undefined) throw new Error("the workload has no forged post");
+
+    const result = verdict(
+      checkInvariants(record, {
+        ...observed,
+        events: [...observed.events, { key: "dsp_forged", raw: event.raw }],
+      }),
+      INVARIANTS.badInput,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain("forged");
+  });
+
+  it("reports an invalid event that was not quarantined, and a forged post that was not rejected", () => {
+    const observed = faithfulObservation(record);
+
+    const results = checkInvariants(record, {
+      ...observed,
+      quarantined: observed.quarantined.slice(1),
+      rejected: [],
+    });
+
+    const result = verdict(results, INVARIANTS.badInput);
+    expect(result.held).toBe(false);
+    expect(result.broken).toBeGreaterThan(1);
+  });
+
+  it("reports a burst that was never paged", () => {
+    const observed = faithfulObservation(record);
+    const unpaged = clusters(record)[0] as Structure;
+
+    const result = verdict(
+      checkInvariants(record, {
+        ...observed,
+        pages: observed.pages.filter((page) => page.windowStartMs !== unpaged.firstMs),
+      }),
+      INVARIANTS.burstsPaged,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain(`${unpaged.id} `);
+    expect(result.counterexample).toContain("never paged");
+  });
+
+  it("reports a burst paged but never resolved, and one left open", () => {
+    const observed = faithfulObservation(record);
+
+    const result = verdict(
+      checkInvariants(record, {
+        ...observed,
+        pages: observed.pages.filter((page, index) => !(page.action === "resolve" && index === 1)),
+        openBursts: ["GROUP#app_one#migration BURST#2026-11-19T00:00:00.000Z"],
+      }),
+      INVARIANTS.burstsPaged,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.broken).toBe(2);
+    expect(result.counterexample).toContain("never resolved");
+  });
+
+  it("reports a page without a burst: a trickle's window", () => {
+    const observed = faithfulObservation(record);
+    const trickle = record.structures.find((structure) => structure.kind === "trickle") as Structure;
+    const [page] = pagesFor(trickle) as [PageSeen];
+
+    const result = verdict(
+      checkInvariants(record, { ...observed, pages: [...observed.pages, page] }),
+      INVARIANTS.noStrayPage,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain(`overlaps ${trickle.id} (trickle)`);
+  });
+
+  it("reports a page whose window runs past its burst", () => {
+    const observed = faithfulObservation(record);
+    const [first, ...rest] = observed.pages as [PageSeen, ...PageSeen[]];
+
+    const result = verdict(
+      checkInvariants(record, {
+        ...observed,
+        pages: [{ ...first, windowEndMs: first.windowEndMs + 86_400_000 }, ...rest],
+      }),
+      INVARIANTS.noStrayPage,
+    );
+
+    expect(result.held).toBe(false);
+  });
+
+  it("accepts a repeated page with the same dedup key, and reports one with another key", () => {
+    const observed = faithfulObservation(record);
+    const [first] = observed.pages as [PageSeen];
+
+    const same = checkInvariants(record, { ...observed, pages: [...observed.pages, first] });
+    const other = checkInvariants(record, {
+      ...observed,
+      pages: [...observed.pages, { ...first, dedupKey: `${first.dedupKey}-again` }],
+    });
+
+    expect(verdict(same, INVARIANTS.sameDedupKey).held).toBe(true);
+    expect(verdict(other, INVARIANTS.sameDedupKey).held).toBe(false);
+  });
+
+  it("accepts a failed delivery an injected fault explains, and reports one nothing explains", () => {
+    const observed = faithfulObservation(record);
+    const [first] = observed.attempts as [Attempt];
+    const explained: Attempt = {
+      ...first,
+      outcome: "failed",
+      explanation: "2 injected fault(s) reached the handler",
+    };
+    const unexplained: Attempt = { ...first, outcome: "failed", unexplained: "ValidationException: bad key" };
+
+    const good = checkInvariants(record, { ...observed, attempts: [...observed.attempts, explained] });
+    const bad = checkInvariants(record, { ...observed, attempts: [...observed.attempts, unexplained] });
+
+    expect(verdict(good, INVARIANTS.retriesExplained).held).toBe(true);
+    expect(verdict(bad, INVARIANTS.retriesExplained).counterexample).toContain("ValidationException");
+  });
+
+  it("accepts a dead letter that failed every receive for a fault, and reports one that did not", () => {
+    const observed = faithfulObservation(record);
+    const post = record.posts.find((candidate) => candidate.kind === "signed") as DeliveredPost;
+    const requestId = post.delivery.requestId ?? "";
+    const failures = (count: number): Attempt[] =>
+      Array.from({ length: count }, (_, index) => ({
+        requestId,
+        messageId: "m-dead",
+        receiveCount: index + 1,
+        invocation: 1_000 + index,
+        outcome: "crashed",
+        explanation: "crash injected",
+        durationMs: 5,
+        retries: 0,
+        slowCalls: 0,
+      }));
+    const withAttempts = (attempts: Attempt[]): Observed => ({
+      ...observed,
+      deadLetters: [{ requestId, body: post.body }],
+      attempts: [...observed.attempts.filter((attempt) => attempt.requestId !== requestId), ...attempts],
+      attemptsBeforeRedrive: observed.attempts.length + attempts.length,
+    });
+
+    const lastSucceeded = (durationMs: number): Attempt[] => [
+      ...failures(4),
+      { ...(failures(1)[0] as Attempt), outcome: "ok", explanation: undefined, durationMs } as Attempt,
+    ];
+
+    const explained = checkInvariants(record, withAttempts(failures(5)));
+    const tooFew = checkInvariants(record, withAttempts(failures(2)));
+    // The local stand-in moves a message whose last, successful delivery outlasted the visibility timeout.
+    const lastRanLong = checkInvariants(record, withAttempts(lastSucceeded(2_500)));
+    const lastWasQuick = checkInvariants(record, withAttempts(lastSucceeded(100)));
+
+    expect(verdict(explained, INVARIANTS.deadLetters).held).toBe(true);
+    expect(verdict(tooFew, INVARIANTS.deadLetters).counterexample).toContain("after 2 receives");
+    expect(verdict(lastRanLong, INVARIANTS.deadLetters).held).toBe(true);
+    expect(verdict(lastWasQuick, INVARIANTS.deadLetters).counterexample).toContain("ok in 100 ms");
+  });
+
+  it("reports messages left in the queues after the redrive, and events the redrive stored from no dead letter", () => {
+    const observed = faithfulObservation(record);
+
+    const result = verdict(
+      checkInvariants(record, { ...observed, leftInQueues: 2, keysBeforeRedrive: new Set() }),
+      INVARIANTS.redrive,
+    );
+
+    expect(result.held).toBe(false);
+    expect(result.broken).toBeGreaterThan(1);
+    expect(result.counterexample).toContain("2 message(s) left");
+  });
+
+  it("reports a workload whose decoy reaches the threshold, so the expected bursts would be wrong", () => {
+    const trickle = record.structures.find(
+      (structure) => structure.kind === "trickle" && structure.group.hook === "step-up",
+    ) as Structure;
+    const carrier = record.posts.find(
+      (post) =>
+        post.kind === "signed" &&
+        post.appId === trickle.group.appId &&
+        post.events.some((event) => event.failure?.t === trickle.firstMs),
+    ) as DeliveredPost;
+    const member = carrier.events.find((event) => event.failure?.t === trickle.firstMs);
+    const extra = Array.from({ length: 3 }, (_, index) => ({
+      ...member,
+      raw: `${member?.raw}-copy-${index}`,
+      verdict: "store" as const,
+      failure: { hook: trickle.group.hook, t: trickle.firstMs + index },
+    }));
+    const inflated: SoakRecord = {
+      ...record,
+      posts: [...record.posts, { ...carrier, label: "extra", events: extra }],
+    };
+
+    const result = verdict(checkInvariants(inflated, faithfulObservation(inflated)), INVARIANTS.workload);
+
+    expect(result.held).toBe(false);
+    expect(result.counterexample).toContain("reach the threshold outside any planned cluster");
+  });
+});

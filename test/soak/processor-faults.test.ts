@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dynamodb } from "../../lambdas/shared/aws-clients.js";
+import { FAULT_MARKER } from "../../soak/fault-proxy.js";
+import { claimWrites, createProcessorFaults, ProcessorCrashError } from "../../soak/processor-faults.js";
+import { createSeededRandom } from "../../soak/seeded-random.js";
+import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";
+import { createTestTables } from "../helpers/test-tables.js";
+
+let eventsTable: string;
+
+beforeAll(async () => {
+  ({ events: eventsTable } = await createTestTables());
+});
+
+const context = {} as Context;
+const eventOf = (...bodies: string[]): SQSEvent => ({
+  Records: bodies.map((body) => sqsRecord(webhookMessage(body))),
+});
+
+/** A handler that writes ten items one after another through the handlers' own DynamoDB client. */
+function writingTen(prefix: string) {
+  return async () => {
+    for (let index = 0; index < 10; index++) {
+      await dynamodb.send(
+        new PutItemCommand({ TableName: eventsTable, Item: { dispatch_id: { S: `${prefix}-${index}` } } }),
+      );
+    }
+    return { batchItemFailures: [] };
+  };
+}
+
+async function written(prefix: string): Promise<boolean[]> {
+  const found: boolean[] = [];
+  for (let index = 0; index < 10; index++) {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: eventsTable,
+        Key: { dispatch_id: { S: `${prefix}-${index}` } },
+        ConsistentRead: true,
+      }),
+    );
+    found.push(Item !== undefined);
+  }
+  return found;
+}
+
+describe("processor crashes", () => {
+  it("keep what the invocation wrote before the crash point, write nothing after, and throw so the batch comes back", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("crash-test"), crashRate: 1 });
+    const prefix = randomUUID();
+
+    await expect(faults.wrap(writingTen(prefix))(eventOf("{}"), context)).rejects.toThrow(
+      ProcessorCrashError,
+    );
+
+    const items = await written(prefix);
+    const kept = items.indexOf(false);
+    expect(kept).toBeGreaterThan(0);
+    expect(items.slice(0, kept).every(Boolean)).toBe(true);
+    expect(items.slice(kept).some(Boolean)).toBe(false);
+    expect(faults.attempts().map((attempt) => [attempt.outcome, attempt.explanation])).toEqual([
+      ["crashed", "crash injected"],
+    ]);
+    expect(faults.stats().crashes).toBe(1);
+  });
+
+  it("leave an invocation alone at a crash rate of 0: every write happens and the attempt is ok", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("no-crash"), crashRate: 0 });
+    const prefix = randomUUID();
+
+    await faults.wrap(writingTen(prefix))(eventOf("{}"), context);
+
+    expect((await written(prefix)).every(Boolean)).toBe(true);
+    expect(faults.attempts().map((attempt) => attempt.outcome)).toEqual(["ok"]);
+    expect(faults.stats().processor.calls).toBeGreaterThanOrEqual(10);
+  });
+
+  it("kill every delivery of a batch holding a poison message before its first call, until switched off", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("poison"), crashRate: 0 });
+    faults.addPoison(['{"poison":true}']);
+    const prefix = randomUUID();
+    const batch = eventOf("{}", '{"poison":true}');
+
+    await expect(faults.wrap(writingTen(prefix))(batch, context)).rejects.toThrow(/poison/);
+    await expect(faults.wrap(writingTen(prefix))(batch, context)).rejects.toThrow(/poison/);
+    expect((await written(prefix)).some(Boolean)).toBe(false);
+    faults.setEnabled(false);
+    await faults.wrap(writingTen(prefix))(batch, context);
+
+    expect((await written(prefix)).every(Boolean)).toBe(true);
+    expect(faults.stats().poisonCrashes).toBe(2);
+    expect(faults.attempts().map((attempt) => attempt.outcome)).toEqual([
+      "crashed",
+      "crashed",
+      "crashed",
+      "crashed",
+      "ok",
+      "ok",
+    ]);
+  });
+});
+
+describe("failed deliveries", () => {
+  it("are explained by the injected fault a record ended with, and left unexplained otherwise", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("failures"), crashRate: 0 });
+    const batch = new BatchProcessor(EventType.SQS);
+    // As the processor handler does: one record at a time, failures reported in batchItemFailures.
+    const handler = (event: SQSEvent) =>
+      processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          if (record.body === "throttled") throw new Error(`${FAULT_MARKER} Rate exceeded`);
+          if (record.body === "broken") throw new TypeError("cannot read properties of undefined");
+        },
+        batch,
+      );
+
+    await faults.wrap(handler)(eventOf("throttled", "broken", "fine"), context);
+
+    const [throttled, broken, fine] = faults.attempts();
+    expect(throttled?.explanation).toMatch(/injected fault reached the handler/);
+    expect(broken?.explanation).toBeUndefined();
+    expect(broken?.unexplained).toContain("TypeError: cannot read properties of undefined");
+    expect(fine?.outcome).toBe("ok");
+  });
+});
+
+describe("publish claims as the SDK calls name them", () => {
+  const key = { pk: { S: "GROUP#app#migration" }, sk: { S: "BURST#2026-11-20T10:00:00.000Z" } };
+  const burst = "GROUP#app#migration BURST#2026-11-20T10:00:00.000Z";
+
+  it("sees a claim taken, given back and made moot by the page or the resolve", () => {
+    expect(claimWrites({ Key: key, UpdateExpression: "SET resolve_claim_until = :until" })).toEqual([
+      { key: `${burst} resolve`, action: "take" },
+    ]);
+    expect(claimWrites({ Key: key, UpdateExpression: "REMOVE page_claim_until" })).toEqual([
+      { key: `${burst} page`, action: "release" },
+    ]);
+    expect(claimWrites({ Key: key, UpdateExpression: "SET paged_at = :at" })).toEqual([
+      { key: `${burst} page`, action: "complete" },
+    ]);
+    expect(
+      claimWrites({
+        TransactItems: [
+          {
+            Update: {
+              Key: key,
+              UpdateExpression: "SET #status = :closed, resolved_at = :at REMOVE open_flag",
+            },
+          },
+        ],
+      }),
+    ).toEqual([{ key: `${burst} resolve`, action: "complete" }]);
+  });
+
+  it("sees no claim in other writes", () => {
+    expect(
+      claimWrites({ Key: key, UpdateExpression: "ADD entries :entry SET expires_at = :expires" }),
+    ).toEqual([]);
+    expect(claimWrites({ TableName: "events", Item: {} })).toEqual([]);
+  });
+});
