@@ -100,7 +100,11 @@ export class HookwatchStack extends Stack {
     );
     this.output("EventsTableName", this.tables.events.tableName, "One item per Prelude event");
     this.output("StateTableName", this.tables.state.tableName, "Bursts, rejected and quarantined input");
-    this.output("AppIds", config.appIds.join(","), "The Prelude apps this stack accepts (the CLI lists their events)");
+    this.output(
+      "AppIds",
+      config.appIds.join(","),
+      "The Prelude apps this stack accepts (the CLI lists their events)",
+    );
     this.output("QueueUrl", this.queue.queue.queueUrl, "The queue API Gateway writes each webhook POST to");
     this.output(
       "DeadLetterQueueUrl",

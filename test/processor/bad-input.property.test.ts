@@ -85,7 +85,7 @@ const header = fc.oneof(
   fc.string().map((value) => `sha256=${value}`),
   fc.constantFrom(
     "rsassa-pss-sha256=",
-    "rsassa-pss-sha256=" + "A".repeat(400),
+    `rsassa-pss-sha256=${"A".repeat(400)}`,
     "RSASSA-PSS-SHA256===",
     "\u0000",
   ),
