@@ -4,6 +4,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from "@aws-s
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ListDeadLetterSourceQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { z } from "zod";
+import { LOCAL_CREDENTIALS } from "../local/local-aws.js";
 import { PIPELINE_STATE_FILE, readPipelineState } from "../local/pipeline-state.js";
 import { OperatorError } from "./errors.js";
 
@@ -20,9 +21,6 @@ export const STACK_OUTPUT = {
   /** Optional: comma-separated Prelude app ids; without it `--app` or HOOKWATCH_APP_IDS name them. */
   appIds: "AppIds",
 } as const;
-
-/** The dummy credentials of the local pipeline's stand-ins; never real ones. */
-export const LOCAL_PIPELINE_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
 
 /** Lets a shell name the apps once instead of passing `--app` to every command. */
 export const APP_IDS_VARIABLE = "HOOKWATCH_APP_IDS";
@@ -108,9 +106,8 @@ async function discoverLocalPipeline(options: DiscoveryOptions): Promise<Resourc
       `the local pipeline is not running (pid ${state.pid} in ${PIPELINE_STATE_FILE} has exited): run npm start first`,
     );
   }
-  // The credentials `npm start` gives the handlers (local/local-aws.ts): DynamoDB Local keeps one
-  // database per access key, so any other key, such as an operator's real one, would see no tables.
-  const credentials = LOCAL_PIPELINE_CREDENTIALS;
+  // The stand-ins' dummy credentials, as `npm start` gives the handlers: an operator's real ones never leave.
+  const credentials = LOCAL_CREDENTIALS;
   // The one place with explicit endpoints: they come from the running pipeline's state file.
   const dynamodb = new DynamoDBClient({
     endpoint: state.dynamodbEndpoint,

@@ -11,11 +11,11 @@ import {
 import { createSqsServer } from "local-aws-sqs";
 import { inject } from "vitest";
 import { runCli } from "../../cli/main.js";
-import { LOCAL_PIPELINE_CREDENTIALS } from "../../cli/resources.js";
 import { processMessage } from "../../lambdas/processor/process-message.js";
 import { closeQuietBursts } from "../../lambdas/recovery/close-quiet-bursts.js";
 import { toSendMessageInput } from "../../lambdas/shared/webhook-message.js";
 import { findFreePort } from "../../local/free-port.js";
+import { LOCAL_CREDENTIALS } from "../../local/local-aws.js";
 import { type LocalPipelineState, PIPELINE_STATE_FILE } from "../../local/pipeline-state.js";
 import { batchBody, migrationFailure, stepUpFailure, wrapped } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
@@ -73,9 +73,9 @@ export interface CliFixture {
  * - the dead-letter queue holds two webhook messages that failed on the webhook queue.
  */
 export async function createCliFixture(): Promise<CliFixture> {
-  // Write as the local pipeline does, with its dummy key: DynamoDB Local keeps one database per access key.
-  process.env.AWS_ACCESS_KEY_ID = LOCAL_PIPELINE_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_PIPELINE_CREDENTIALS.secretAccessKey;
+  // Write as the local pipeline does, with its dummy key.
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
   const harness = await createHarness({ appIds: [APP] });
   const send = async (seconds: number, events: Record<string, unknown>[], appId: string = APP) => {
     harness.clock.now = BASE + seconds * 1000;
