@@ -90,6 +90,9 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
 
   const arrival: Arrival = { appId: batch.appId, ...source };
   const failures: TransportFailure[] = [];
+  // Events of a message are stored concurrently, except that repeats of one key wait for the first:
+  // within a message, as across messages, the first occurrence wins.
+  const storing = new Map<string, Promise<unknown>>();
   const outcomes = await Promise.all(
     batch.events.map(async (element, index) => {
       const problem = checkEvent(element);
@@ -105,7 +108,14 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
         return { key: `#${index}`, outcome: "invalid" as const };
       }
       const { event } = problem;
-      const outcome = await storeEvent(deps.store, event, arrival);
+      const stored = (storing.get(event.key) ?? Promise.resolve()).then(() =>
+        storeEvent(deps.store, event, arrival),
+      );
+      storing.set(
+        event.key,
+        stored.catch(() => undefined),
+      );
+      const outcome = await stored;
       countEvent(deps.metrics, event, outcome);
       if (
         outcome !== "conflict" &&
