@@ -12,7 +12,6 @@ import { createSqsServer } from "local-aws-sqs";
 import { inject } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { processMessage } from "../../lambdas/processor/process-message.js";
-import { closeQuietBursts } from "../../lambdas/recovery/close-quiet-bursts.js";
 import { toSendMessageInput } from "../../lambdas/shared/webhook-message.js";
 import { findFreePort } from "../../local/free-port.js";
 import { LOCAL_CREDENTIALS } from "../../local/local-aws.js";
@@ -177,19 +176,7 @@ export async function createCliFixture(): Promise<CliFixture> {
       }),
     ]);
   }
-  await closeQuietBursts(
-    {
-      tables: {
-        client: harness.client,
-        eventsTableName: harness.tables.events,
-        stateTableName: harness.tables.state,
-        retentionDays: 30,
-      },
-      pager: harness.pager,
-      rules: harness.rules,
-    },
-    BASE + 120_000,
-  );
+  await harness.recover(BASE + 120_000);
 
   const sqsPort = await findFreePort();
   const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;

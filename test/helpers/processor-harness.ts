@@ -4,8 +4,10 @@ import {
   type ProcessorDeps,
   processMessage,
 } from "../../lambdas/processor/process-message.js";
+import { closeQuietBursts, type RecoveryOutcome } from "../../lambdas/recovery/close-quiet-bursts.js";
 import type { BurstPage } from "../../lambdas/shared/burst-page.js";
 import type { Pager } from "../../lambdas/shared/burst-publishing.js";
+import type { BurstTables } from "../../lambdas/shared/burst-state.js";
 import { createBurstTracker } from "../../lambdas/shared/burst-tracker.js";
 import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/shared/config.js";
 import type { Hook } from "../../lambdas/shared/hooks.js";
@@ -42,6 +44,10 @@ export interface Harness {
   readonly pager: RecordingPager;
   readonly rules: Record<Hook, BurstRule>;
   readonly clock: { now: number };
+  /** The tables as burst code takes them. */
+  readonly burstTables: BurstTables;
+  /** Runs the real recovery schedule at `atMs` against the harness's tables and pager. */
+  recover(atMs: number): Promise<RecoveryOutcome>;
   /** Fresh dependencies for one invocation, as the handler builds them. */
   deps(overrides?: Partial<ProcessorDeps>): ProcessorDeps;
   /** Signs a batch of events and processes it as one SQS message of a fresh invocation. */
@@ -117,6 +123,8 @@ export async function createHarness(
     pager,
     rules,
     clock,
+    burstTables,
+    recover: (atMs) => closeQuietBursts({ tables: burstTables, pager, rules }, atMs),
     deps,
     signedMessage,
     send: (events, sendOptions = {}) =>

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { processMessage } from "../../lambdas/processor/process-message.js";
-import { closeQuietBursts } from "../../lambdas/recovery/close-quiet-bursts.js";
 import { createBurstTracker } from "../../lambdas/shared/burst-tracker.js";
 import { APP_ID, batchBody, migrationFailure, stepUpFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
@@ -45,14 +44,7 @@ async function deliver(events: readonly Record<string, unknown>[], perBatch = 3,
   }
 }
 
-const recover = (atMs: number) =>
-  closeQuietBursts({ tables: burstTables(), pager: harness.pager, rules: harness.rules }, atMs);
-const burstTables = () => ({
-  client: harness.client,
-  eventsTableName: harness.tables.events,
-  stateTableName: harness.tables.state,
-  retentionDays: 30,
-});
+const recover = (atMs: number) => harness.recover(atMs);
 const actions = () => harness.pager.pages.map((page) => `${page.action}:${page.appId}:${page.hook}`);
 
 describe("burst paging", () => {
@@ -235,7 +227,7 @@ describe("burst paging", () => {
     const unpaged: string[] = [];
     const deps = harness.deps({
       bursts: createBurstTracker({
-        tables: burstTables(),
+        tables: harness.burstTables,
         pager: harness.pager,
         rules: harness.rules,
         now: () => harness.clock.now,

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closeQuietBursts } from "../../lambdas/recovery/close-quiet-bursts.js";
 import { migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 
@@ -18,20 +17,7 @@ const failures = (count: number, fromMs: number) =>
     migrationFailure({ occurred_at: new Date(fromMs + index * 1000).toISOString() }),
   );
 
-const recover = (atMs: number) =>
-  closeQuietBursts(
-    {
-      tables: {
-        client: harness.client,
-        eventsTableName: harness.tables.events,
-        stateTableName: harness.tables.state,
-        retentionDays: 30,
-      },
-      pager: harness.pager,
-      rules: harness.rules,
-    },
-    atMs,
-  );
+const recover = (atMs: number) => harness.recover(atMs);
 
 describe("the recovery schedule", () => {
   it("resolves a delayed burst left open at the end of its own failures, not at a later failure of its group", async () => {
