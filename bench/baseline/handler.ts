@@ -3,7 +3,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { dynamodb, sns } from "../../lambdas/shared/aws-clients.js";
-import { loadConfig } from "../../lambdas/shared/config.js";
+import { loadConfig, verifierSettings } from "../../lambdas/shared/config.js";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
 import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
 import { readWebhookMessage } from "../../lambdas/shared/webhook-message.js";
@@ -29,13 +29,7 @@ const processor = createBaselineProcessor({
   retentionDays: config.eventRetentionDays,
   ...(config.signatureVerification === "on"
     ? {
-        verifier: createSignatureVerifier({
-          appIds: config.appIds,
-          jwksUrlFor: config.jwksUrlFor,
-          fetchTimeoutMs: config.jwksFetchTimeoutMs,
-          cacheSeconds: config.jwksCacheSeconds,
-          minRefetchSeconds: config.jwksMinRefetchSeconds,
-        }),
+        verifier: createSignatureVerifier(verifierSettings(config)),
       }
     : {}),
 });

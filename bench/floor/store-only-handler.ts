@@ -4,7 +4,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { type ProcessorDeps, processMessage } from "../../lambdas/processor/process-message.js";
 import { dynamodb } from "../../lambdas/shared/aws-clients.js";
-import { loadConfig } from "../../lambdas/shared/config.js";
+import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../../lambdas/shared/config.js";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
 import { MetricsRecorder } from "../../lambdas/shared/metrics-recorder.js";
 import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
@@ -16,30 +16,14 @@ const config = loadConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 const batch = new BatchProcessor(EventType.SQS);
-const verifier = createSignatureVerifier({
-  appIds: config.appIds,
-  jwksUrlFor: config.jwksUrlFor,
-  fetchTimeoutMs: config.jwksFetchTimeoutMs,
-  cacheSeconds: config.jwksCacheSeconds,
-  minRefetchSeconds: config.jwksMinRefetchSeconds,
-});
+const verifier = createSignatureVerifier(verifierSettings(config));
 
 export async function handler(event: SQSEvent, context: Context) {
   logger.addContext(context);
   const recorder = new MetricsRecorder();
   const deps: ProcessorDeps = {
-    store: {
-      client: dynamodb,
-      eventsTableName: config.eventsTableName,
-      stateTableName: config.stateTableName,
-      retentionDays: config.eventRetentionDays,
-    },
-    intake: {
-      client: dynamodb,
-      stateTableName: config.stateTableName,
-      quarantineRetentionDays: config.eventRetentionDays,
-      rejectedRetentionDays: config.rejectedRetentionDays,
-    },
+    store: tablesFor(config, dynamodb),
+    intake: intakeRecordsFor(config, dynamodb),
     appIds: config.appIds,
     metrics: recorder,
     verifier,

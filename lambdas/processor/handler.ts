@@ -5,7 +5,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { dynamodb, sns } from "../shared/aws-clients.js";
 import { reportingPager } from "../shared/burst-publishing.js";
 import { createBurstTracker } from "../shared/burst-tracker.js";
-import { loadConfig } from "../shared/config.js";
+import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../shared/config.js";
 import { loadHmacSecret } from "../shared/hmac-secret.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
 import { MetricsRecorder } from "../shared/metrics-recorder.js";
@@ -27,20 +27,12 @@ if (config.signatureVerification === "off") {
 const verifier =
   config.signatureVerification === "on"
     ? createSignatureVerifier({
-        appIds: config.appIds,
-        jwksUrlFor: config.jwksUrlFor,
-        fetchTimeoutMs: config.jwksFetchTimeoutMs,
-        cacheSeconds: config.jwksCacheSeconds,
-        minRefetchSeconds: config.jwksMinRefetchSeconds,
+        ...verifierSettings(config),
         ...(config.hmacSecretArn === undefined ? {} : { hmacSecret: loadHmacSecret(config.hmacSecretArn) }),
       })
     : undefined;
-const tables = {
-  client: dynamodb,
-  eventsTableName: config.eventsTableName,
-  stateTableName: config.stateTableName,
-  retentionDays: config.eventRetentionDays,
-};
+const tables = tablesFor(config, dynamodb);
+const intake = intakeRecordsFor(config, dynamodb);
 const pager = createSnsPager(sns, config.pagingTopicArn);
 
 export async function handler(event: SQSEvent, context: Context) {
@@ -48,12 +40,7 @@ export async function handler(event: SQSEvent, context: Context) {
   const recorder = new MetricsRecorder();
   const deps: ProcessorDeps = {
     store: tables,
-    intake: {
-      client: dynamodb,
-      stateTableName: config.stateTableName,
-      quarantineRetentionDays: config.eventRetentionDays,
-      rejectedRetentionDays: config.rejectedRetentionDays,
-    },
+    intake,
     appIds: config.appIds,
     metrics: recorder,
     bursts: createBurstTracker({

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { dynamodb, sns } from "../shared/aws-clients.js";
 import { reportingPager } from "../shared/burst-publishing.js";
-import { loadConfig } from "../shared/config.js";
+import { loadConfig, tablesFor } from "../shared/config.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
 import { createSnsPager } from "../shared/sns-pager.js";
 import { closeQuietBursts } from "./close-quiet-bursts.js";
@@ -13,12 +13,7 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 const published = { pages: 0, resolves: 0 };
 const deps = {
-  tables: {
-    client: dynamodb,
-    eventsTableName: config.eventsTableName,
-    stateTableName: config.stateTableName,
-    retentionDays: config.eventRetentionDays,
-  },
+  tables: tablesFor(config, dynamodb),
   pager: reportingPager(createSnsPager(sns, config.pagingTopicArn), (page) => {
     if (page.action === "trigger") published.pages++;
     else published.resolves++;

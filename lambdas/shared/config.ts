@@ -1,5 +1,8 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import * as z from "zod/mini";
+import type { EventStore } from "./event-store.js";
 import type { Hook } from "./hooks.js";
+import type { IntakeRecords } from "./intake-records.js";
 
 /** Thrown at cold start when the environment is missing or malformed; names the variable. */
 export class ConfigError extends Error {
@@ -144,5 +147,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       "step-up": rule(e.STEP_UP_BURST_THRESHOLD, e.STEP_UP_BURST_WINDOW_SECONDS, e.STEP_UP_QUIET_SECONDS),
     },
+  };
+}
+
+/** The signature verifier's settings; the caller adds the HMAC secret loader when one is configured. */
+export function verifierSettings(config: Config) {
+  return {
+    appIds: config.appIds,
+    jwksUrlFor: config.jwksUrlFor,
+    fetchTimeoutMs: config.jwksFetchTimeoutMs,
+    cacheSeconds: config.jwksCacheSeconds,
+    minRefetchSeconds: config.jwksMinRefetchSeconds,
+  };
+}
+
+/** Both tables as the event store and the burst code take them. */
+export function tablesFor(config: Config, client: DynamoDBClient): EventStore {
+  return {
+    client,
+    eventsTableName: config.eventsTableName,
+    stateTableName: config.stateTableName,
+    retentionDays: config.eventRetentionDays,
+  };
+}
+
+/** Where quarantined and rejected input is kept: quarantine as long as events, rejections shorter. */
+export function intakeRecordsFor(config: Config, client: DynamoDBClient): IntakeRecords {
+  return {
+    client,
+    stateTableName: config.stateTableName,
+    quarantineRetentionDays: config.eventRetentionDays,
+    rejectedRetentionDays: config.rejectedRetentionDays,
   };
 }
