@@ -183,7 +183,10 @@ describe("the local pipeline, end to end over HTTP", () => {
     const perProtocol = page.Message as Record<string, string>;
     expect(perProtocol.default).toContain("the migration hook of app app_local is failing");
     expect(JSON.parse(perProtocol.sqs ?? "{}")).toMatchObject({ event_action: "trigger", app_id: APP_ID });
-    expect(printedPages.some((text) => text.includes(page.Subject ?? "no subject"))).toBe(true);
+    // The pager appends to the file before it prints, so the terminal may lag the file by a moment.
+    await eventually("the page printed to the terminal", async () =>
+      printedPages.find((text) => text.includes(page.Subject ?? "no subject")),
+    );
     await eventually("a recovery run that sees the open burst", async () =>
       lines.find((line) => line.startsWith("recovery: 1 open burst")),
     );
@@ -276,7 +279,12 @@ describe("the local pipeline, end to end over HTTP", () => {
       request.headers[WEBHOOK_HEADERS.signature],
     );
     // Retried the stack's 5 times (never rejected: the keys could not be loaded), then dead-lettered.
-    expect(lines.some((line) => line.includes("receive 5 of 5"))).toBe(true);
+    // The SQS stand-in moves the message when the 5th receive's visibility timeout (1 s here) runs out,
+    // which can be before the poller has logged the end of that 5th delivery on a busy machine: wait
+    // for the line rather than expect it at once (CI failed on exactly that ordering).
+    await eventually("the poller's log of the 5th failed receive", async () =>
+      lines.find((line) => line.includes("receive 5 of 5")),
+    );
     expect(await intakeRecords("REJECTED", response.requestId)).toEqual([]);
     expect(await storedEvent(only(request.dispatchIds))).toBeUndefined();
   });
