@@ -55,7 +55,7 @@ export type MessageOutcome =
  */
 export async function processMessage(deps: ProcessorDeps, message: WebhookMessage): Promise<MessageOutcome> {
   const source = { requestId: message.requestId, receivedAt: message.receivedAt };
-  let signedBy: string | undefined;
+  let signedBy: readonly string[] | undefined;
   if (deps.verifier) {
     const check = await deps.verifier.verify({
       body: message.body,
@@ -65,7 +65,7 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
     if (check.outcome === "unavailable")
       throw new RetryLaterError(`signature check unavailable: ${check.reason}`);
     if (check.outcome === "rejected") return reject(deps, message, check.reason);
-    signedBy = check.appId;
+    signedBy = check.appIds;
   }
 
   let body: unknown;
@@ -79,11 +79,11 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
   if (!deps.appIds.includes(batch.appId)) {
     return reject(deps, message, `app_id "${batch.appId}" is not a configured Prelude app`, batch.appId);
   }
-  if (signedBy !== undefined && signedBy !== batch.appId) {
+  if (signedBy !== undefined && !signedBy.includes(batch.appId)) {
     return reject(
       deps,
       message,
-      `signed with a key of app "${signedBy}" but claims app "${batch.appId}"`,
+      `signed with a key of app ${signedBy.map((app) => `"${app}"`).join(", ")} but claims app "${batch.appId}"`,
       batch.appId,
     );
   }

@@ -5,9 +5,12 @@ export type SignatureCheck =
   | {
       readonly outcome: "verified";
       readonly scheme: "rsassa-pss-sha256" | "hmac-sha256";
-      /** The app whose JWKS key verified the body (RSASSA-PSS only); the body's `app_id` must equal it. */
-      readonly appId?: string;
-      /** The `kid` of that key, when the JWKS names it. */
+      /**
+       * The apps whose JWKS holds a key that verified the body (RSASSA-PSS only; several when apps share
+       * a key); the body's `app_id` must be one of them.
+       */
+      readonly appIds?: readonly string[];
+      /** The `kid` of the first such key, when the JWKS names it. */
       readonly keyId?: string;
     }
   /** Permanent: forged, malformed or missing. Never retried. */
@@ -38,8 +41,8 @@ const HMAC_SHA256_BYTES = 32;
 
 /**
  * Verifies `X-Webhook-Signature` over the exact raw body, before anything parses it. The body's `app_id`
- * cannot be trusted yet, so every configured app's JWKS is a candidate; the verdict names the app whose
- * key verified. Create one per container: the JWKS cache lives inside it.
+ * cannot be trusted yet, so every configured app's JWKS is a candidate; the verdict names the apps whose
+ * keys verified. Create one per container: the JWKS cache lives inside it.
  */
 export function createSignatureVerifier(options: SignatureVerifierOptions): SignatureVerifier {
   if (options.appIds.length === 0) {
@@ -51,7 +54,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
   async function verifyPss(body: Buffer, signature: Buffer, keyId?: string): Promise<SignatureCheck> {
     const sets = await Promise.all(options.appIds.map((appId) => jwks.keysOf(appId)));
     let attempt = tryKeys(sets, body, signature, keyId);
-    if (attempt.verifiedBy) return verified(attempt.verifiedBy);
+    if (attempt.verifiedBy.length > 0) return verified(attempt.verifiedBy);
     // A kid names one key for good: if it is known and does not verify, no refetch can change that.
     if (keyId !== undefined && attempt.candidates.length > 0) return rejected(attempt, signature, keyId);
 
@@ -59,7 +62,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
     const refreshed = await Promise.all(options.appIds.map((appId) => jwks.refetch(appId)));
     if (refreshed.some((set, index) => set.keys !== sets[index]?.keys)) {
       attempt = tryKeys(refreshed, body, signature, keyId);
-      if (attempt.verifiedBy) return verified(attempt.verifiedBy);
+      if (attempt.verifiedBy.length > 0) return verified(attempt.verifiedBy);
     }
     if (keyId !== undefined && attempt.candidates.length > 0) return rejected(attempt, signature, keyId);
 
@@ -129,14 +132,15 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
 
 interface KeyAttempt {
   readonly candidates: readonly VerificationKey[];
-  readonly verifiedBy?: VerificationKey;
+  /** Every candidate that verified: more than one only when apps share a key. */
+  readonly verifiedBy: readonly VerificationKey[];
 }
 
 function tryKeys(sets: readonly AppKeys[], body: Buffer, signature: Buffer, keyId?: string): KeyAttempt {
   const candidates = sets.flatMap((set) =>
     keyId === undefined ? set.keys : set.keys.filter((key) => key.kid === keyId),
   );
-  const verifiedBy = candidates.find((key) =>
+  const verifiedBy = candidates.filter((key) =>
     verify(
       "sha256",
       body,
@@ -149,15 +153,16 @@ function tryKeys(sets: readonly AppKeys[], body: Buffer, signature: Buffer, keyI
       signature,
     ),
   );
-  return verifiedBy === undefined ? { candidates } : { candidates, verifiedBy };
+  return { candidates, verifiedBy };
 }
 
-function verified(key: VerificationKey): SignatureCheck {
+function verified(keys: readonly VerificationKey[]): SignatureCheck {
+  const kid = keys[0]?.kid;
   return {
     outcome: "verified",
     scheme: "rsassa-pss-sha256",
-    appId: key.appId,
-    ...(key.kid === undefined ? {} : { keyId: key.kid }),
+    appIds: [...new Set(keys.map((key) => key.appId))],
+    ...(kid === undefined ? {} : { keyId: kid }),
   };
 }
 

@@ -304,7 +304,9 @@ describe("bad input is quarantined or rejected with a reason, never stored as an
   it("rejects a batch signed by one configured app's key that claims to be another app", async () => {
     const body = batchBody([migrationFailure()], "app_other");
     const deps = harness.deps({
-      verifier: { verify: async () => ({ outcome: "verified", scheme: "rsassa-pss-sha256", appId: APP_ID }) },
+      verifier: {
+        verify: async () => ({ outcome: "verified", scheme: "rsassa-pss-sha256", appIds: [APP_ID] }),
+      },
     });
 
     const outcome = await processMessage(deps, webhookMessage(body));
@@ -313,6 +315,24 @@ describe("bad input is quarantined or rejected with a reason, never stored as an
       kind: "rejected",
       reason: 'signed with a key of app "app_test" but claims app "app_other"',
     });
+  });
+
+  it("stores a batch that claims any of the apps whose shared key verified it", async () => {
+    const event = migrationFailure();
+    const deps = harness.deps({
+      verifier: {
+        verify: async () => ({
+          outcome: "verified",
+          scheme: "rsassa-pss-sha256",
+          appIds: [APP_ID, "app_other"],
+        }),
+      },
+    });
+
+    const outcome = await processMessage(deps, webhookMessage(batchBody([event], "app_other")));
+
+    expect(outcome).toMatchObject({ kind: "processed" });
+    expect((await harness.getEvent(event.dispatch_id as string))?.app_id).toBe("app_other");
   });
 
   it("retries later, storing nothing, when the signature cannot be checked (JWKS unreachable)", async () => {

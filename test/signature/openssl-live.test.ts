@@ -100,6 +100,6 @@ describe.skipIf(!hasOpenssl)("signatures made by the openssl command line on the
     ];
 
     expect(checks.map((check) => check.outcome)).toEqual(["verified", "verified", "rejected"]);
-    expect(checks[0]).toMatchObject({ appId: "app_live", keyId: `live-${bits}` });
+    expect(checks[0]).toMatchObject({ appIds: ["app_live"], keyId: `live-${bits}` });
   });
 });

@@ -62,7 +62,7 @@ describe("the Prelude signer", () => {
       keyId: signer.kid,
     });
 
-    expect(check).toMatchObject({ outcome: "verified", appId: "app_local", keyId: signer.kid });
+    expect(check).toMatchObject({ outcome: "verified", appIds: ["app_local"], keyId: signer.kid });
   });
 
   it("writes base64url by default and standard base64 on request", () => {

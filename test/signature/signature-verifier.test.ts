@@ -66,7 +66,7 @@ describe("RSASSA-PSS signatures made by openssl", () => {
     expect(check).toEqual({
       outcome: "verified",
       scheme: "rsassa-pss-sha256",
-      appId: "app_a",
+      appIds: ["app_a"],
       keyId: "key-a",
     });
   });
@@ -247,7 +247,7 @@ describe("choosing the key", () => {
 
     const check = await verifier.verify({ body: signedBody, signature: pss(signatures.pss.keyA_salt32) });
 
-    expect(check).toMatchObject({ outcome: "verified", appId: "app_a", keyId: "key-a" });
+    expect(check).toMatchObject({ outcome: "verified", appIds: ["app_a"], keyId: "key-a" });
   });
 
   it("names the app whose JWKS holds the verifying key, whatever the body claims", async () => {
@@ -266,8 +266,24 @@ describe("choosing the key", () => {
       keyId: "key-a",
     });
 
-    expect(withoutKid).toMatchObject({ outcome: "verified", appId: "B", keyId: "key-a" });
-    expect(withKid).toMatchObject({ outcome: "verified", appId: "B", keyId: "key-a" });
+    expect(withoutKid).toMatchObject({ outcome: "verified", appIds: ["B"], keyId: "key-a" });
+    expect(withKid).toMatchObject({ outcome: "verified", appIds: ["B"], keyId: "key-a" });
+  });
+
+  it("names every app whose JWKS holds the verifying key when apps share one", async () => {
+    const endpointA = await endpointServing(jwkA);
+    const endpointB = await endpointServing(jwkC, jwkA);
+    const endpointC = await endpointServing(jwkB);
+    const verifier = verifierFor({ A: endpointA.url, B: endpointB.url, C: endpointC.url });
+
+    const check = await verifier.verify({ body: signedBody, signature: pss(signatures.pss.keyA_salt32) });
+
+    expect(check).toEqual({
+      outcome: "verified",
+      scheme: "rsassa-pss-sha256",
+      appIds: ["A", "B"],
+      keyId: "key-a",
+    });
   });
 
   it("verifies with a key that has no kid, and reports no keyId", async () => {
@@ -277,7 +293,7 @@ describe("choosing the key", () => {
 
     const check = await verifier.verify({ body: signedBody, signature: pss(signatures.pss.keyA_salt32) });
 
-    expect(check).toEqual({ outcome: "verified", scheme: "rsassa-pss-sha256", appId: "app_a" });
+    expect(check).toEqual({ outcome: "verified", scheme: "rsassa-pss-sha256", appIds: ["app_a"] });
   });
 
   it.each([
@@ -590,7 +606,7 @@ describe("JWKS outages", () => {
 
     const check = await verifier.verify({ body: signedBody, signature: pss(signatures.pss.keyA_salt32) });
 
-    expect(check).toMatchObject({ outcome: "verified", appId: "B" });
+    expect(check).toMatchObject({ outcome: "verified", appIds: ["B"] });
   });
 
   it("says unavailable when no reachable app's key verifies and another app's JWKS is down", async () => {
