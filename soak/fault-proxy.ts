@@ -52,8 +52,10 @@ export interface FaultProxyOptions {
   readonly random: SeededRandom;
   readonly mode: FaultMode;
   /**
-   * How late a slow answer comes, in ms. The production SDK clients set no request timeout, so a
-   * timeout cannot be provoked; a slow answer stays well below the queue's visibility timeout.
+   * How late a slow answer comes, in ms: below the SDK clients' request timeout (`AWS_HTTP_TIMEOUTS`),
+   * so a slow answer still succeeds. A hung connection, which the request timeout turns into a retried
+   * `TimeoutError`, costs seconds per fault, too many for the soak; test/processor/sdk-timeouts.test.ts
+   * covers it.
    */
   readonly slowMs?: readonly [number, number];
 }

@@ -13,7 +13,7 @@ let token: Promise<string> | undefined;
 
 /** The verification token, fetched once per container; a failed fetch is retried by the next request. */
 function loadToken(): Promise<string> {
-  token ??= secretsManager
+  token ??= secretsManager()
     .send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }))
     .then((secret) => {
       if (!secret.SecretString) throw new Error("the verification token secret has no string value");

@@ -2,9 +2,32 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 
+/**
+ * How long one SDK attempt may take. Without these the SDK waits forever on a connection that hangs,
+ * holding the invocation until the Lambda timeout; with them the attempt fails as a `TimeoutError`,
+ * which the SDK retries (3 attempts by default). DynamoDB and SNS answer in milliseconds, so the
+ * limits are generous, and three timed-out attempts plus backoff (about 16 s) still end well inside
+ * the processor's 30 s timeout. `throwOnRequestTimeout` makes the request timeout an error: without
+ * it, @smithy/node-http-handler 4.4 and later only log a warning.
+ */
+export const AWS_HTTP_TIMEOUTS = {
+  connectionTimeout: 3_000,
+  requestTimeout: 5_000,
+  throwOnRequestTimeout: true,
+} as const;
+
+/** The configuration every hookwatch client is made with (the tests use it too). */
+export const AWS_CLIENT_CONFIG = { requestHandler: AWS_HTTP_TIMEOUTS } as const;
+
 // Created once per container, with the SDK's standard configuration (region, credentials,
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>): no endpoint is written in code.
 // Marked pure so that each Lambda's bundle keeps only the clients it uses.
-export const dynamodb = /* @__PURE__ */ new DynamoDBClient({});
-export const sns = /* @__PURE__ */ new SNSClient({});
-export const secretsManager = /* @__PURE__ */ new SecretsManagerClient({});
+export const dynamodb = /* @__PURE__ */ new DynamoDBClient(AWS_CLIENT_CONFIG);
+export const sns = /* @__PURE__ */ new SNSClient(AWS_CLIENT_CONFIG);
+
+let secretsManagerClient: SecretsManagerClient | undefined;
+/** Created on first use: the processor needs it only when an HMAC secret is configured. */
+export function secretsManager(): SecretsManagerClient {
+  secretsManagerClient ??= new SecretsManagerClient(AWS_CLIENT_CONFIG);
+  return secretsManagerClient;
+}

@@ -21,7 +21,7 @@ export function loadHmacSecret(
   secretArn: string,
   options: LoadHmacSecretOptions = {},
 ): () => Promise<string> {
-  const client = options.client ?? secretsManager;
+  const client = options.client ?? secretsManager();
   const now = options.now ?? Date.now;
   const cacheMs = (options.cacheSeconds ?? 300) * 1000;
   let cached: { value: Promise<string>; readAt: number } | undefined;
