@@ -30,6 +30,9 @@ export interface Group {
 }
 
 export const groupPartition = (group: Group) => `GROUP#${group.appId}#${group.hook}`;
+const BURST_PREFIX = "BURST#";
+/** A burst's sort key: its window start, so a group's bursts sort by time. */
+export const burstSk = (windowStartMs: number) => `${BURST_PREFIX}${new Date(windowStartMs).toISOString()}`;
 const HEAD_SK = "HEAD";
 const OPEN_FLAG = "OPEN";
 /** Candidate entries outlive any window; they only matter until a burst opens or the window passes. */
@@ -133,17 +136,44 @@ export async function readGroupHead(tables: BurstTables, group: Group): Promise<
   return { version: readNumber(Item, "version") ?? 0, ...(openBurstSk === undefined ? {} : { openBurstSk }) };
 }
 
-/** The group's most recent bursts, newest first; enough to tell whether a failure belongs to one. */
-export async function listRecentBursts(
+/** How many of a group's newest bursts an invocation reads up front. */
+export const RECENT_BURSTS = 20;
+
+/** The group's most recent bursts, newest first: every burst a live failure can belong to. */
+export function listRecentBursts(tables: BurstTables, group: Group): Promise<BurstRecord[]> {
+  return queryBursts(tables, group, { limit: RECENT_BURSTS });
+}
+
+/**
+ * The group's `limit` latest bursts whose window starts at or before `latestStartMs`, newest first:
+ * how a failure older than every recent burst finds the old burst it belongs to.
+ */
+export function listBurstsStartingBy(
   tables: BurstTables,
   group: Group,
-  limit = 20,
+  latestStartMs: number,
+  limit: number,
+): Promise<BurstRecord[]> {
+  return queryBursts(tables, group, { limit, latestSk: burstSk(latestStartMs) });
+}
+
+async function queryBursts(
+  tables: BurstTables,
+  group: Group,
+  { limit, latestSk }: { limit: number; latestSk?: string },
 ): Promise<BurstRecord[]> {
   const { Items = [] } = await tables.client.send(
     new QueryCommand({
       TableName: tables.stateTableName,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": { S: groupPartition(group) }, ":prefix": { S: "BURST#" } },
+      KeyConditionExpression:
+        latestSk === undefined
+          ? "pk = :pk AND begins_with(sk, :prefix)"
+          : "pk = :pk AND sk BETWEEN :prefix AND :latest",
+      ExpressionAttributeValues: {
+        ":pk": { S: groupPartition(group) },
+        ":prefix": { S: BURST_PREFIX },
+        ...(latestSk === undefined ? {} : { ":latest": { S: latestSk } }),
+      },
       ScanIndexForward: false,
       ConsistentRead: true,
       Limit: limit,

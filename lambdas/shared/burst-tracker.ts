@@ -3,12 +3,15 @@ import { type BurstPublishing, publishTrigger, resolveBurst } from "./burst-publ
 import {
   addCandidate,
   type BurstRecord,
+  burstSk,
   countResponseFailures,
   findBurstEnd,
   type Group,
   type GroupHead,
+  listBurstsStartingBy,
   listRecentBursts,
   openBurst,
+  RECENT_BURSTS,
   readBurst,
   readCandidates,
   readGroupHead,
@@ -26,6 +29,8 @@ export interface BurstTrackerDeps extends BurstPublishing {
 
 /** How many sample events a page carries. */
 const SAMPLE_COUNT = 5;
+/** How many bursts a failure older than the recent ones reads around its time. */
+const BURSTS_AROUND = 5;
 
 interface GroupState {
   head: GroupHead;
@@ -74,6 +79,27 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     return state;
   };
 
+  /**
+   * The group's bursts that can cover a failure from `t - window` to `t + window`. The recent bursts
+   * read up front cover any live failure; a failure older than all of them (a backlog redelivered out of
+   * order) also reads the few bursts whose window starts by `t + 2 × window`, so that it joins the old
+   * burst it belongs to instead of opening a second one over the same failures.
+   */
+  async function burstsAround(group: Group, t: number, rule: BurstRule): Promise<readonly BurstRecord[]> {
+    const state = await stateOf(group);
+    const windowMs = rule.windowSeconds * 1000;
+    const oldest = state.bursts.at(-1);
+    const allRead = state.bursts.length < RECENT_BURSTS;
+    if (allRead || oldest === undefined || t - windowMs - rule.quietSeconds * 1000 > oldest.windowStartMs) {
+      return state.bursts;
+    }
+    const around = await listBurstsStartingBy(deps.tables, group, t + 2 * windowMs, BURSTS_AROUND);
+    const bySk = new Map([...state.bursts, ...around].map((burst) => [burst.sk, burst]));
+    for (const burst of state.bursts) bySk.set(burst.sk, burst);
+    state.bursts = [...bySk.values()].sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+    return state.bursts;
+  }
+
   async function pageIfNeeded(group: Group, burst: BurstRecord): Promise<void> {
     if (burst.status !== "open" || burst.pagedAt !== undefined) return;
     if (await publishTrigger(deps, burst, deps.now())) {
@@ -114,7 +140,7 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     const startIso = new Date(window.startMs).toISOString();
     return {
       group,
-      sk: `BURST#${startIso}`,
+      sk: burstSk(window.startMs),
       dedupKey: `hookwatch:${group.appId}:${group.hook}:${startIso}`,
       status: "open",
       delayed: nowMs - lastMs >= rule.quietSeconds * 1000,
@@ -143,13 +169,13 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     rule: BurstRule,
     sameMessage: readonly FailurePoint[],
   ): Promise<void> {
-    const covering = findCovering((await stateOf(group)).bursts, failure.t, rule);
+    const covering = findCovering(await burstsAround(group, failure.t, rule), failure.t, rule);
     if (covering) return pageIfNeeded(group, covering);
 
     const windowMs = rule.windowSeconds * 1000;
     const bucket = Math.floor(failure.t / windowMs) * windowMs;
     await addCandidate(deps.tables, group, bucket, failure, deps.now());
-    const known = (await stateOf(group)).bursts;
+    const known = await burstsAround(group, failure.t, rule);
     const candidates = (
       await readCandidates(deps.tables, group, bucket - windowMs, bucket + windowMs)
     ).filter(
@@ -159,8 +185,8 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     if (!window) return;
 
     let state = await reload(group);
-    const already =
-      findCovering(state.bursts, window.startMs, rule) ?? findCovering(state.bursts, failure.t, rule);
+    const fresh = await burstsAround(group, failure.t, rule);
+    const already = findCovering(fresh, window.startMs, rule) ?? findCovering(fresh, failure.t, rule);
     if (already) return pageIfNeeded(group, already);
     if (state.head.openBurstSk !== undefined) {
       const holder =
@@ -180,8 +206,8 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     }
     const burst = await buildBurst(group, window, rule, sameMessage);
     if (!(await openBurst(deps.tables, burst, state.head))) {
-      state = await reload(group);
-      const winner = findCovering(state.bursts, failure.t, rule);
+      await reload(group);
+      const winner = findCovering(await burstsAround(group, failure.t, rule), failure.t, rule);
       if (winner) await pageIfNeeded(group, winner);
       return;
     }
