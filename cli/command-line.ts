@@ -61,6 +61,11 @@ export const COMMANDS = {
     summary: "input from Prelude that could not be stored (not JSON, invalid event), and why",
     options: ["since", "limit"],
   },
+  conflicts: {
+    synopsis: "conflicts [--since 24h|ISO] [--limit N]",
+    summary: "later deliveries of a stored key with other content: kept aside, not counted toward bursts",
+    options: ["since", "limit"],
+  },
   dlq: {
     synopsis: "dlq [--limit N]  |  dlq redrive [--yes]",
     summary: "peek at the dead-letter queue; `redrive` moves its messages back to the webhook queue",
@@ -82,12 +87,14 @@ export const DEFAULT_LIMIT: Record<CommandName, number> = {
   bursts: 20,
   rejected: 50,
   quarantine: 50,
+  conflicts: 50,
   dlq: 10,
   status: 0,
 };
 const MAX_LIMIT = 1000;
-/** `rejected` and `quarantine` look back one day unless told otherwise. */
+/** `rejected`, `quarantine` and `conflicts` look back one day unless told otherwise. */
 export const DEFAULT_INTAKE_SINCE = "24h";
+const LOOKS_BACK_ONE_DAY: readonly CommandName[] = ["rejected", "quarantine", "conflicts"];
 
 /** A command line, checked: everything a command needs to run. */
 export interface CommandLine {
@@ -258,8 +265,7 @@ export function parseCommandLine(args: readonly string[], nowMs: number): Parsed
   const reasonClass = REASON_CLASSES.find((name) => name === reasonText);
   const hook = parseHook(values.hook);
   const appIds = parseAppIds(values.app);
-  const sinceText =
-    values.since ?? (command === "rejected" || command === "quarantine" ? DEFAULT_INTAKE_SINCE : undefined);
+  const sinceText = values.since ?? (LOOKS_BACK_ONE_DAY.includes(command) ? DEFAULT_INTAKE_SINCE : undefined);
 
   return {
     kind: "run",

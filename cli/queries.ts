@@ -402,22 +402,35 @@ export async function countIntakeRecords(
   sinceMs: number,
   nowMs: number,
 ): Promise<number> {
+  return countPerDay(
+    sinceMs,
+    nowMs,
+    (day) => ({
+      TableName: tables.stateTableName,
+      KeyConditionExpression: "pk = :pk AND sk >= :since",
+      ExpressionAttributeValues: {
+        ":pk": { S: `${INTAKE_PARTITION[kind]}#${day}` },
+        ":since": { S: new Date(sinceMs).toISOString() },
+      },
+    }),
+    tables.client,
+  );
+}
+
+/** The sum of a count query (every page) over each UTC day from `sinceMs` to `nowMs`. */
+async function countPerDay(
+  sinceMs: number,
+  nowMs: number,
+  queryOf: (day: string) => QueryCommandInput,
+  client: DynamoDBClient,
+): Promise<number> {
   const counts = await Promise.all(
     utcDaysBetween(sinceMs, nowMs).map(async (day) => {
       let count = 0;
       let ExclusiveStartKey: QueryCommandInput["ExclusiveStartKey"];
       do {
-        const page = await tables.client.send(
-          new QueryCommand({
-            TableName: tables.stateTableName,
-            KeyConditionExpression: "pk = :pk AND sk >= :since",
-            ExpressionAttributeValues: {
-              ":pk": { S: `${INTAKE_PARTITION[kind]}#${day}` },
-              ":since": { S: new Date(sinceMs).toISOString() },
-            },
-            Select: "COUNT",
-            ExclusiveStartKey,
-          }),
+        const page = await client.send(
+          new QueryCommand({ ...queryOf(day), Select: "COUNT", ExclusiveStartKey }),
         );
         count += page.Count ?? 0;
         ExclusiveStartKey = page.LastEvaluatedKey;
@@ -426,6 +439,59 @@ export async function countIntakeRecords(
     }),
   );
   return counts.reduce((sum, count) => sum + count, 0);
+}
+
+/** A conflict record: a later delivery of a stored key with other content, kept aside. */
+export type ConflictRow = Record<string, Plain> & {
+  readonly received_at: string;
+  readonly event_key: string;
+};
+
+/**
+ * Conflicts recorded from `sinceMs` to `nowMs`, newest first. Their range key is the event key, not a
+ * time, so each UTC day partition (`CONFLICT#<day>`) is read whole, filtered by arrival time and
+ * sorted; conflicts are rare enough for that.
+ */
+export async function listConflictRecords(
+  tables: ReadTables,
+  range: { sinceMs: number; nowMs: number; limit: number },
+  progress: Progress = silent,
+): Promise<ConflictRow[]> {
+  const onPage = pageCounter(progress, "conflict records");
+  const days = await Promise.all(
+    utcDaysBetween(range.sinceMs, range.nowMs).map((day) =>
+      queryAll(tables.client, conflictQuery(tables, day, range.sinceMs), onPage),
+    ),
+  );
+  return days
+    .flat()
+    .map((item) => {
+      const { pk: _pk, sk: _sk, expires_at: _expires, ...values } = plainItem(item);
+      return {
+        ...values,
+        received_at: text(item, "received_at") ?? "",
+        event_key: text(item, "event_key") ?? "",
+      };
+    })
+    .sort((a, b) => b.received_at.localeCompare(a.received_at) || a.event_key.localeCompare(b.event_key))
+    .slice(0, range.limit);
+}
+
+/** How many conflicts were recorded from `sinceMs` to `nowMs` (a filtered count query per day). */
+export function countConflictRecords(tables: ReadTables, sinceMs: number, nowMs: number): Promise<number> {
+  return countPerDay(sinceMs, nowMs, (day) => conflictQuery(tables, day, sinceMs), tables.client);
+}
+
+function conflictQuery(tables: ReadTables, day: string, sinceMs: number): QueryCommandInput {
+  return {
+    TableName: tables.stateTableName,
+    KeyConditionExpression: "pk = :pk",
+    FilterExpression: "received_at >= :since",
+    ExpressionAttributeValues: {
+      ":pk": { S: `CONFLICT#${day}` },
+      ":since": { S: new Date(sinceMs).toISOString() },
+    },
+  };
 }
 
 export interface ReasonCount {

@@ -2,6 +2,7 @@ import { HOOKS } from "../../lambdas/shared/hooks.js";
 import type { CommandLine } from "../command-line.js";
 import { formatTable, plural } from "../format.js";
 import {
+  countConflictRecords,
   countEventsByReason,
   countIntakeRecords,
   listOpenBurstViews,
@@ -16,13 +17,13 @@ import { readTables, suggest } from "./context.js";
 
 const HOUR_MS = 3_600_000;
 
-/** `status`: one screen of queue depths, open bursts and the last hour's events, rejections and quarantines. */
+/** `status`: one screen of queue depths, open bursts and the last hour's events, rejections, quarantines and conflicts. */
 export async function runStatus(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
   const { resources, nowMs } = context;
   const tables = readTables(resources);
   const sinceMs = nowMs - HOUR_MS;
   const appIds = line.appIds ?? resources.appIds;
-  const [queue, deadLetterQueue, openBursts, events, rejected, quarantined] = await Promise.all([
+  const [queue, deadLetterQueue, openBursts, events, rejected, quarantined, conflicts] = await Promise.all([
     resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
     readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
     listOpenBurstViews(tables),
@@ -31,6 +32,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
       : countEventsByReason(tables, { appIds, hooks: HOOKS, sinceMs }, context.progress),
     countIntakeRecords(tables, "rejected", sinceMs, nowMs),
     countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
+    countConflictRecords(tables, sinceMs, nowMs),
   ]);
   const json = {
     target: resources.origin,
@@ -44,6 +46,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
       events: events ?? null,
       rejected,
       quarantined,
+      conflicts,
     },
   };
 
@@ -113,6 +116,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
   lines.push(
     `  rejected: ${rejected}${rejected > 0 ? `   → ${suggest(resources, "rejected --since 1h")}` : ""}`,
     `  quarantined: ${quarantined}${quarantined > 0 ? `   → ${suggest(resources, "quarantine --since 1h")}` : ""}`,
+    `  conflicts: ${conflicts}${conflicts > 0 ? `   → ${suggest(resources, "conflicts --since 1h")}` : ""}`,
   );
   return { text: lines.join("\n"), json };
 }

@@ -108,10 +108,10 @@ describe("the command line", () => {
 
   it("refuses what does not fit, naming it", () => {
     expect(usageError()).toBe(
-      "which command? one of events, event, bursts, rejected, quarantine, dlq, status",
+      "which command? one of events, event, bursts, rejected, quarantine, conflicts, dlq, status",
     );
     expect(usageError("frob")).toBe(
-      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, dlq, status`,
+      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, status`,
     );
     expect(usageError("events", "--open")).toBe(
       "unknown option --open for `events` (it takes --hook, --app, --reason, --since, --limit, plus --local, --stack, --json)",

@@ -340,6 +340,43 @@ describe("rejected and quarantine", () => {
   });
 });
 
+describe("conflicts", () => {
+  it("lists later deliveries of a stored key with other content, with the command that shows both", async () => {
+    const { code, stdout } = await fixture.run(["conflicts", "--local"]);
+
+    expect(code).toBe(0);
+    expect(stdout.split("\n")[0]).toMatch(/^RECEIVED\s+AGO\s+APP\s+HOOK\s+REASON\s+KEY\s+REQUEST_ID\s+RAW$/);
+    const rows = tableRows(stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(
+      /^2026-11-20 10:01:15Z\s+55s ago\s+app_test\s+migration\s+request_failed\s+mig-03\s+\S+\s+\{"type":"migration.hook_failed".*…$/,
+    );
+    expect(stdout).toContain("1 conflict since 2026-11-19 10:02:10Z (24h), newest first");
+    expect(stdout).toContain("npx hookwatch event mig-03 --local");
+  });
+
+  it("gives the whole conflicting input in --json, and nothing before --since", async () => {
+    const all = json<{ conflicts: Record<string, unknown>[] }>(
+      (await fixture.run(["conflicts", "--local", "--json"])).stdout,
+    );
+    const later = await fixture.run(["conflicts", "--local", "--since", "2026-11-20T10:01:16Z"]);
+
+    expect(all.conflicts).toEqual([
+      expect.objectContaining({
+        event_key: "mig-03",
+        app_id: "app_test",
+        received_at: "2026-11-20T10:01:15.000Z",
+        raw: expect.stringContaining("corr_changed"),
+      }),
+    ]);
+    expect(all.conflicts[0]?.content_hash).not.toBe(all.conflicts[0]?.stored_content_hash);
+    expect(later).toMatchObject({
+      code: 0,
+      stdout: "No conflicts since 2026-11-20 10:01:16Z (2026-11-20T10:01:16Z).\n",
+    });
+  });
+});
+
 describe("status", () => {
   it("shows queue depths, the open burst and the last hour's events by hook and reason", async () => {
     const { code, stdout } = await fixture.run(["status", "--local"]);
@@ -356,7 +393,8 @@ describe("status", () => {
     expect(stdout).toMatch(/^ {2}app_test\s+step-up\s+unknown\s+brand_new_reason\s+1$/m);
     expect(stdout).toMatch(/^ {2}app_test\s+migration\s+transport\s+request_failed\s+5$/m);
     expect(stdout).toContain("  rejected: 2   → npx hookwatch rejected --since 1h --local\n");
-    expect(stdout).toContain("  quarantined: 2   → npx hookwatch quarantine --since 1h --local");
+    expect(stdout).toContain("  quarantined: 2   → npx hookwatch quarantine --since 1h --local\n");
+    expect(stdout).toContain("  conflicts: 1   → npx hookwatch conflicts --since 1h --local");
   });
 
   it("gives the same in --json", async () => {
@@ -366,12 +404,12 @@ describe("status", () => {
       queue: unknown;
       dead_letter_queue: unknown;
       open_bursts: unknown[];
-      last_hour: { events: unknown[]; rejected: number; quarantined: number };
+      last_hour: { events: unknown[]; rejected: number; quarantined: number; conflicts: number };
     }>(stdout);
     expect(status.queue).toEqual({ waiting: 0, in_flight: 0, delayed: 0 });
     expect(status.dead_letter_queue).toEqual({ waiting: 2, in_flight: 0, delayed: 0 });
     expect(status.open_bursts).toHaveLength(1);
-    expect(status.last_hour).toMatchObject({ rejected: 2, quarantined: 2 });
+    expect(status.last_hour).toMatchObject({ rejected: 2, quarantined: 2, conflicts: 1 });
     expect(status.last_hour.events).toContainEqual({
       app_id: "app_test",
       hook: "migration",
