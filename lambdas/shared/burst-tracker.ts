@@ -94,8 +94,8 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
       return state.bursts;
     }
     const around = await listBurstsStartingBy(deps.tables, group, t + 2 * windowMs, BURSTS_AROUND);
-    const bySk = new Map([...state.bursts, ...around].map((burst) => [burst.sk, burst]));
-    for (const burst of state.bursts) bySk.set(burst.sk, burst);
+    // Where both hold a burst, the invocation's own copy wins: it knows what this invocation paged.
+    const bySk = new Map([...around, ...state.bursts].map((burst) => [burst.sk, burst]));
     state.bursts = [...bySk.values()].sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
     return state.bursts;
   }

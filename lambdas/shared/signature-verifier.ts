@@ -132,7 +132,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
 
 interface KeyAttempt {
   readonly candidates: readonly VerificationKey[];
-  /** Every candidate that verified: more than one only when apps share a key. */
+  /** The first candidate that verified, and every other candidate with the same key (apps sharing it). */
   readonly verifiedBy: readonly VerificationKey[];
 }
 
@@ -140,7 +140,7 @@ function tryKeys(sets: readonly AppKeys[], body: Buffer, signature: Buffer, keyI
   const candidates = sets.flatMap((set) =>
     keyId === undefined ? set.keys : set.keys.filter((key) => key.kid === keyId),
   );
-  const verifiedBy = candidates.filter((key) =>
+  const first = candidates.find((key) =>
     verify(
       "sha256",
       body,
@@ -153,6 +153,8 @@ function tryKeys(sets: readonly AppKeys[], body: Buffer, signature: Buffer, keyI
       signature,
     ),
   );
+  // One RSA verification per message; the apps that share the key are found by comparing key material.
+  const verifiedBy = first === undefined ? [] : candidates.filter((key) => key.key.equals(first.key));
   return { candidates, verifiedBy };
 }
 
