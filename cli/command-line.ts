@@ -73,7 +73,8 @@ export const COMMANDS = {
   },
   status: {
     synopsis: "status [--app ID]",
-    summary: "queue and dead-letter depth, open bursts, events of the last hour by hook and reason",
+    summary:
+      "queue and dead-letter depth, open bursts, the last hour's events by hook and reason, rejections, quarantines and conflicts",
     options: ["app"],
   },
 } as const satisfies Record<string, CommandSpec>;

@@ -73,8 +73,3 @@ export function prettyJson(text: string): string {
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
-
-/** A value as one shell word: as is when it is plain, else single-quoted. */
-export function shellQuote(value: string): string {
-  return /^[\w.:+@-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
-}

@@ -1,7 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { type CommandLine, type CommandName, parseCommandLine } from "./command-line.js";
 import { runBursts } from "./commands/bursts.js";
-import { runConflicts } from "./commands/conflicts.js";
 import type { CommandRunner } from "./commands/context.js";
 import { runDlq } from "./commands/dlq.js";
 import { runEvent } from "./commands/event.js";
@@ -18,7 +17,7 @@ const RUNNERS: Record<CommandName, CommandRunner> = {
   bursts: runBursts,
   rejected: intakeCommand("rejected"),
   quarantine: intakeCommand("quarantined"),
-  conflicts: runConflicts,
+  conflicts: intakeCommand("conflicts"),
   dlq: runDlq,
   status: runStatus,
 };

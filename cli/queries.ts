@@ -4,6 +4,7 @@ import {
   GetItemCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from "@aws-sdk/client-dynamodb";
 import type { Item } from "../lambdas/shared/attribute-values.js";
 import {
@@ -252,7 +253,10 @@ export async function listConflicts(
       queryAll(tables.client, {
         TableName: tables.stateTableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :key)",
-        ExpressionAttributeValues: { ":pk": { S: `CONFLICT#${day}` }, ":key": { S: `${key}#` } },
+        ExpressionAttributeValues: {
+          ":pk": { S: intakePartition("conflicts", day) },
+          ":key": { S: `${key}#` },
+        },
       }),
     ),
   );
@@ -265,14 +269,25 @@ async function queryAll(
   onPage: (items: number) => void = () => {},
 ): Promise<Item[]> {
   const items: Item[] = [];
+  await forEachPage(client, input, (page) => {
+    items.push(...(page.Items ?? []));
+    onPage(page.Items?.length ?? 0);
+  });
+  return items;
+}
+
+/** Runs a query to its last page, handing each page to `visit`. */
+async function forEachPage(
+  client: DynamoDBClient,
+  input: QueryCommandInput,
+  visit: (page: QueryCommandOutput) => void,
+): Promise<void> {
   let ExclusiveStartKey: QueryCommandInput["ExclusiveStartKey"];
   do {
     const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []));
-    onPage(page.Items?.length ?? 0);
+    visit(page);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return items;
 }
 
 /** A burst as the CLI shows it: its stored record, and for an open burst its newest transport failure so far. */
@@ -352,15 +367,49 @@ function endOf(record: BurstRecord): number {
   return Math.max(record.lastFailureMs, resolved);
 }
 
-export type IntakeKind = "rejected" | "quarantined";
-const INTAKE_PARTITION: Record<IntakeKind, string> = { rejected: "REJECTED", quarantined: "QUARANTINE" };
+export type IntakeKind = "rejected" | "quarantined" | "conflicts";
+const INTAKE_PARTITION: Record<IntakeKind, string> = {
+  rejected: "REJECTED",
+  quarantined: "QUARANTINE",
+  conflicts: "CONFLICT",
+};
+const intakePartition = (kind: IntakeKind, day: string) => `${INTAKE_PARTITION[kind]}#${day}`;
 
-/** A rejected or quarantined record: the state table item's values, `raw` included for quarantine. */
+/**
+ * A rejected, quarantined or conflict record: the state table item's values (`raw` included for
+ * quarantine and conflicts), without its keys and TTL.
+ */
 export type IntakeRow = Record<string, Plain> & { readonly received_at: string; readonly reason: string };
 
 /**
- * Rejected or quarantined input from `sinceMs` to `nowMs`, newest first: one query per UTC day
- * partition (`REJECTED#<day>`, `QUARANTINE#<day>`), the range key starting with the arrival time.
+ * One day partition's records that arrived from `sinceMs` on. Rejected and quarantined records have a
+ * range key that starts with the arrival time; a conflict's range key is its event key, so conflicts
+ * are filtered by arrival time instead.
+ */
+function intakeQuery(tables: ReadTables, kind: IntakeKind, day: string, sinceMs: number): QueryCommandInput {
+  const byArrival = kind !== "conflicts";
+  return {
+    TableName: tables.stateTableName,
+    KeyConditionExpression: byArrival ? "pk = :pk AND sk >= :since" : "pk = :pk",
+    ...(byArrival ? {} : { FilterExpression: "received_at >= :since" }),
+    ExpressionAttributeValues: {
+      ":pk": { S: intakePartition(kind, day) },
+      ":since": { S: new Date(sinceMs).toISOString() },
+    },
+  };
+}
+
+function toIntakeRow(item: Item): IntakeRow {
+  const { pk: _pk, sk: _sk, expires_at: _expires, ...values } = plainItem(item);
+  return { ...values, received_at: text(item, "received_at") ?? "", reason: text(item, "reason") ?? "" };
+}
+
+/**
+ * Records of one kind from `sinceMs` to `nowMs`, newest first by arrival, one UTC day partition
+ * (`REJECTED#<day>`, `QUARANTINE#<day>`, `CONFLICT#<day>`) at a time. Rejected and quarantined
+ * partitions are merged by their range key, reading no more than the limit needs. Conflicts are rare
+ * and not sorted by time: each day is read whole and sorted, newest day first, stopping once the days
+ * read hold the limit (an older day cannot hold a newer record).
  */
 export async function listIntakeRecords(
   tables: ReadTables,
@@ -369,129 +418,53 @@ export async function listIntakeRecords(
   progress: Progress = silent,
 ): Promise<IntakeRow[]> {
   const onPage = pageCounter(progress, `${kind} records`);
-  const cursors = utcDaysBetween(range.sinceMs, range.nowMs)
-    .reverse()
-    .map(
-      (day) =>
-        new QueryCursor(
-          tables.client,
-          {
-            TableName: tables.stateTableName,
-            KeyConditionExpression: "pk = :pk AND sk >= :since",
-            ExpressionAttributeValues: {
-              ":pk": { S: `${INTAKE_PARTITION[kind]}#${day}` },
-              ":since": { S: new Date(range.sinceMs).toISOString() },
-            },
-            ScanIndexForward: false,
-            Limit: Math.min(range.limit, 200),
-          },
-          onPage,
-        ),
-    );
+  const days = utcDaysBetween(range.sinceMs, range.nowMs).reverse();
+  if (kind === "conflicts") {
+    const rows: IntakeRow[] = [];
+    for (const day of days) {
+      const items = await queryAll(tables.client, intakeQuery(tables, kind, day, range.sinceMs), onPage);
+      rows.push(...items.map(toIntakeRow).sort((a, b) => b.received_at.localeCompare(a.received_at)));
+      if (rows.length >= range.limit) break;
+    }
+    return rows.slice(0, range.limit);
+  }
+  const cursors = days.map(
+    (day) =>
+      new QueryCursor(
+        tables.client,
+        {
+          ...intakeQuery(tables, kind, day, range.sinceMs),
+          ScanIndexForward: false,
+          Limit: Math.min(range.limit, 200),
+        },
+        onPage,
+      ),
+  );
   const items = await mergeNewestFirst(cursors, (item) => text(item, "sk") ?? "", range.limit);
-  return items.map((item) => {
-    const { pk: _pk, sk: _sk, expires_at: _expires, ...values } = plainItem(item);
-    return { ...values, received_at: text(item, "received_at") ?? "", reason: text(item, "reason") ?? "" };
-  });
+  return items.map(toIntakeRow);
 }
 
-/** How many rejected or quarantined records arrived from `sinceMs` to `nowMs` (a count query per day). */
+/** How many records of one kind arrived from `sinceMs` to `nowMs` (a count query per day partition). */
 export async function countIntakeRecords(
   tables: ReadTables,
   kind: IntakeKind,
   sinceMs: number,
   nowMs: number,
 ): Promise<number> {
-  return countPerDay(
-    sinceMs,
-    nowMs,
-    (day) => ({
-      TableName: tables.stateTableName,
-      KeyConditionExpression: "pk = :pk AND sk >= :since",
-      ExpressionAttributeValues: {
-        ":pk": { S: `${INTAKE_PARTITION[kind]}#${day}` },
-        ":since": { S: new Date(sinceMs).toISOString() },
-      },
-    }),
-    tables.client,
-  );
-}
-
-/** The sum of a count query (every page) over each UTC day from `sinceMs` to `nowMs`. */
-async function countPerDay(
-  sinceMs: number,
-  nowMs: number,
-  queryOf: (day: string) => QueryCommandInput,
-  client: DynamoDBClient,
-): Promise<number> {
   const counts = await Promise.all(
     utcDaysBetween(sinceMs, nowMs).map(async (day) => {
       let count = 0;
-      let ExclusiveStartKey: QueryCommandInput["ExclusiveStartKey"];
-      do {
-        const page = await client.send(
-          new QueryCommand({ ...queryOf(day), Select: "COUNT", ExclusiveStartKey }),
-        );
-        count += page.Count ?? 0;
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      await forEachPage(
+        tables.client,
+        { ...intakeQuery(tables, kind, day, sinceMs), Select: "COUNT" },
+        (page) => {
+          count += page.Count ?? 0;
+        },
+      );
       return count;
     }),
   );
   return counts.reduce((sum, count) => sum + count, 0);
-}
-
-/** A conflict record: a later delivery of a stored key with other content, kept aside. */
-export type ConflictRow = Record<string, Plain> & {
-  readonly received_at: string;
-  readonly event_key: string;
-};
-
-/**
- * Conflicts recorded from `sinceMs` to `nowMs`, newest first. Their range key is the event key, not a
- * time, so each UTC day partition (`CONFLICT#<day>`) is read whole, filtered by arrival time and
- * sorted; conflicts are rare enough for that.
- */
-export async function listConflictRecords(
-  tables: ReadTables,
-  range: { sinceMs: number; nowMs: number; limit: number },
-  progress: Progress = silent,
-): Promise<ConflictRow[]> {
-  const onPage = pageCounter(progress, "conflict records");
-  const days = await Promise.all(
-    utcDaysBetween(range.sinceMs, range.nowMs).map((day) =>
-      queryAll(tables.client, conflictQuery(tables, day, range.sinceMs), onPage),
-    ),
-  );
-  return days
-    .flat()
-    .map((item) => {
-      const { pk: _pk, sk: _sk, expires_at: _expires, ...values } = plainItem(item);
-      return {
-        ...values,
-        received_at: text(item, "received_at") ?? "",
-        event_key: text(item, "event_key") ?? "",
-      };
-    })
-    .sort((a, b) => b.received_at.localeCompare(a.received_at) || a.event_key.localeCompare(b.event_key))
-    .slice(0, range.limit);
-}
-
-/** How many conflicts were recorded from `sinceMs` to `nowMs` (a filtered count query per day). */
-export function countConflictRecords(tables: ReadTables, sinceMs: number, nowMs: number): Promise<number> {
-  return countPerDay(sinceMs, nowMs, (day) => conflictQuery(tables, day, sinceMs), tables.client);
-}
-
-function conflictQuery(tables: ReadTables, day: string, sinceMs: number): QueryCommandInput {
-  return {
-    TableName: tables.stateTableName,
-    KeyConditionExpression: "pk = :pk",
-    FilterExpression: "received_at >= :since",
-    ExpressionAttributeValues: {
-      ":pk": { S: `CONFLICT#${day}` },
-      ":since": { S: new Date(sinceMs).toISOString() },
-    },
-  };
 }
 
 export interface ReasonCount {

@@ -2,7 +2,6 @@ import { HOOKS } from "../../lambdas/shared/hooks.js";
 import type { CommandLine } from "../command-line.js";
 import { formatTable, plural } from "../format.js";
 import {
-  countConflictRecords,
   countEventsByReason,
   countIntakeRecords,
   listOpenBurstViews,
@@ -32,7 +31,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
       : countEventsByReason(tables, { appIds, hooks: HOOKS, sinceMs }, context.progress),
     countIntakeRecords(tables, "rejected", sinceMs, nowMs),
     countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
-    countConflictRecords(tables, sinceMs, nowMs),
+    countIntakeRecords(tables, "conflicts", sinceMs, nowMs),
   ]);
   const json = {
     target: resources.origin,
@@ -83,7 +82,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
     );
     lines.push(indent(table));
   }
-  lines.push("", `Last hour (since ${formatTime(sinceMs)}, by occurred_at):`);
+  lines.push("", `Last hour (since ${formatTime(sinceMs)}; events by occurred_at, the rest by arrival):`);
   if (events === undefined) {
     lines.push("  events: pass --app ID to count them (the target does not name its apps)");
   } else if (events.length === 0) {

@@ -474,7 +474,7 @@ function listEventsCommand(page: BurstPage): string {
 }
 
 /** Quotes a value for a POSIX shell unless it is plainly safe, so a copied command does what it says. */
-function shellWord(value: string): string {
+export function shellWord(value: string): string {
   const cleaned = cleanText(value, MAX_APP_ID_LENGTH);
   if (/^[\w.:+-]+$/.test(cleaned)) return cleaned;
   return `'${cleaned.replaceAll("'", `'\\''`)}'`;
