@@ -24,10 +24,6 @@ export function readNumber(item: Item | undefined, name: string): number | undef
   return value === undefined ? undefined : Number(value);
 }
 
-export function readStrings(item: Item | undefined, name: string): string[] {
-  return item?.[name]?.SS ?? [];
-}
-
 /** Epoch seconds for a DynamoDB TTL attribute, `days` after `fromMs`. */
 export function expiresAfterDays(fromMs: number, days: number): number {
   return Math.floor(fromMs / 1000) + days * 86_400;

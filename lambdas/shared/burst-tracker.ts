@@ -65,19 +65,12 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     ]);
     return { head, bursts };
   };
-  const stateOf = (group: Group) => {
-    let state = states.get(key(group));
-    if (!state) {
-      state = load(group);
-      states.set(key(group), state);
-    }
-    return state;
-  };
   const reload = (group: Group) => {
     const state = load(group);
     states.set(key(group), state);
     return state;
   };
+  const stateOf = (group: Group) => states.get(key(group)) ?? reload(group);
 
   /**
    * The group's bursts that can cover a failure from `t - window` to `t + window`. The recent bursts
@@ -169,13 +162,13 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     rule: BurstRule,
     sameMessage: readonly FailurePoint[],
   ): Promise<void> {
-    const covering = findCovering(await burstsAround(group, failure.t, rule), failure.t, rule);
+    const known = await burstsAround(group, failure.t, rule);
+    const covering = findCovering(known, failure.t, rule);
     if (covering) return pageIfNeeded(group, covering);
 
     const windowMs = rule.windowSeconds * 1000;
     const bucket = Math.floor(failure.t / windowMs) * windowMs;
     await addCandidate(deps.tables, group, bucket, failure, deps.now());
-    const known = await burstsAround(group, failure.t, rule);
     const candidates = (
       await readCandidates(deps.tables, group, bucket - windowMs, bucket + windowMs)
     ).filter(

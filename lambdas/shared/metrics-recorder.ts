@@ -14,11 +14,6 @@ export class MetricsRecorder {
     else this.counts.set(key, { name, dimensions, value });
   }
 
-  /** What was counted, for logs and tests. */
-  totals(): { name: string; dimensions: Dimensions; value: number }[] {
-    return [...this.counts.values()];
-  }
-
   flush(metrics: Metrics): void {
     for (const { name, dimensions, value } of this.counts.values()) {
       // A single metric publishes itself on addMetric: one EMF line with its own dimensions.

@@ -8,9 +8,6 @@ import type { BurstPage } from "./burst-page.js";
 import type { Pager } from "./burst-publishing.js";
 import { type FormattedPage, formatPage } from "./page-format.js";
 
-// The domain defines what it publishes through; this module is its SNS implementation.
-export type { Pager };
-
 /** Thrown when a page cannot be published as SNS requires; the message says what was wrong. */
 export class PagePublishError extends Error {
   override name = "PagePublishError";
