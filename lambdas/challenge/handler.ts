@@ -1,30 +1,21 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { secretsManager } from "../shared/aws-clients.js";
 import { SERVICE_NAME } from "../shared/metric-names.js";
+import { loadSecretString } from "../shared/secret-string.js";
 import { answerChallenge } from "./answer-challenge.js";
 import { loadChallengeConfig } from "./challenge-config.js";
 
 const config = loadChallengeConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
-let token: Promise<string> | undefined;
-
-/** The verification token, fetched once per container; a failed fetch is retried by the next request. */
-function loadToken(): Promise<string> {
-  token ??= secretsManager()
-    .send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }))
-    .then((secret) => {
-      if (!secret.SecretString) throw new Error("the verification token secret has no string value");
-      return secret.SecretString;
-    })
-    .catch((error: unknown) => {
-      token = undefined;
-      throw error;
-    });
-  return token;
-}
+/**
+ * The verification token, read on the first challenge and reused for a minute, so a new value put in
+ * the secret is answered within a minute; a failed read is retried by the next request.
+ */
+const loadToken = loadSecretString(config.tokenSecretArn, {
+  label: "verification token secret",
+  cacheSeconds: 60,
+});
 
 const json = { "Content-Type": "application/json" };
 

@@ -6,9 +6,9 @@ import { dynamodb, sns } from "../shared/aws-clients.js";
 import { reportingPager } from "../shared/burst-publishing.js";
 import { createBurstTracker } from "../shared/burst-tracker.js";
 import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../shared/config.js";
-import { loadHmacSecret } from "../shared/hmac-secret.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
 import { MetricsRecorder } from "../shared/metrics-recorder.js";
+import { loadSecretString } from "../shared/secret-string.js";
 import { createSignatureVerifier } from "../shared/signature-verifier.js";
 import { createSnsPager } from "../shared/sns-pager.js";
 import { readWebhookMessage } from "../shared/webhook-message.js";
@@ -28,7 +28,9 @@ const verifier =
   config.signatureVerification === "on"
     ? createSignatureVerifier({
         ...verifierSettings(config),
-        ...(config.hmacSecretArn === undefined ? {} : { hmacSecret: loadHmacSecret(config.hmacSecretArn) }),
+        ...(config.hmacSecretArn === undefined
+          ? {}
+          : { hmacSecret: loadSecretString(config.hmacSecretArn, { label: "HMAC secret" }) }),
       })
     : undefined;
 const tables = tablesFor(config, dynamodb);

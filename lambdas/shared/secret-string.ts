@@ -1,12 +1,14 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { secretsManager } from "./aws-clients.js";
 
-/** Thrown when the secret cannot be read; the message names the ARN and the cause, never the value. */
-export class HmacSecretError extends Error {
-  override name = "HmacSecretError";
+/** Thrown when a secret cannot be read; the message names the ARN and the cause, never the value. */
+export class SecretStringError extends Error {
+  override name = "SecretStringError";
 }
 
-export interface LoadHmacSecretOptions {
+export interface LoadSecretStringOptions {
+  /** What the secret is, for error messages: "HMAC secret", "verification token secret". */
+  readonly label: string;
   /** How long a read value is reused before Secrets Manager is asked again. Default 300 s. */
   readonly cacheSeconds?: number;
   readonly client?: SecretsManagerClient;
@@ -14,14 +16,12 @@ export interface LoadHmacSecretOptions {
 }
 
 /**
- * The legacy `sha256=` HMAC secret: the secret's SecretString, used as is. Read on first use, then cached
- * for `cacheSeconds` so a rotated secret is picked up without a cold start; a failed read is not cached.
+ * A secret's SecretString, used as is: the legacy `sha256=` HMAC secret, the activation challenge's
+ * verification token. Read on first use (the Secrets Manager client too), then cached for
+ * `cacheSeconds` so a new value is picked up without a cold start; a failed read is not cached.
  */
-export function loadHmacSecret(
-  secretArn: string,
-  options: LoadHmacSecretOptions = {},
-): () => Promise<string> {
-  const client = options.client ?? secretsManager();
+export function loadSecretString(secretArn: string, options: LoadSecretStringOptions): () => Promise<string> {
+  const { label } = options;
   const now = options.now ?? Date.now;
   const cacheMs = (options.cacheSeconds ?? 300) * 1000;
   let cached: { value: Promise<string>; readAt: number } | undefined;
@@ -29,13 +29,14 @@ export function loadHmacSecret(
   async function readSecret(): Promise<string> {
     let secretString: string | undefined;
     try {
+      const client = options.client ?? secretsManager();
       const output = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
       secretString = output.SecretString;
     } catch (error) {
-      throw new HmacSecretError(`cannot read HMAC secret ${secretArn}: ${(error as Error).name}`);
+      throw new SecretStringError(`cannot read ${label} ${secretArn}: ${(error as Error).name}`);
     }
     if (secretString === undefined || secretString === "") {
-      throw new HmacSecretError(`HMAC secret ${secretArn} has no SecretString`);
+      throw new SecretStringError(`${label} ${secretArn} has no SecretString`);
     }
     return secretString;
   }
