@@ -99,7 +99,11 @@ export class HookwatchStack extends Stack {
       "Subscribe operators here: alarms about hookwatch itself",
     );
     this.output("EventsTableName", this.tables.events.tableName, "One item per Prelude event");
-    this.output("StateTableName", this.tables.state.tableName, "Bursts, rejected and quarantined input");
+    this.output(
+      "StateTableName",
+      this.tables.state.tableName,
+      "Bursts, rejected and quarantined input, conflicts",
+    );
     this.output(
       "AppIds",
       config.appIds.join(","),
