@@ -6,10 +6,10 @@ import type { BurstPage } from "../lambdas/shared/burst-page.js";
 import { createBurstTracker } from "../lambdas/shared/burst-tracker.js";
 import { MetricsRecorder } from "../lambdas/shared/metrics-recorder.js";
 import type { WebhookMessage } from "../lambdas/shared/webhook-message.js";
+import { countItemWrites, type ItemWrites } from "../test/helpers/item-write-counter.js";
 import { batchBody, migrationFailure } from "../test/helpers/prelude-events.js";
 import { createBaselineProcessor } from "./baseline/baseline-processor.js";
 import { type BenchContext, type BenchTables, createBenchTables } from "./bench-context.js";
-import { countWritesPerItem, type ItemWrites } from "./item-writes.js";
 import { benchLambdaContext } from "./lambda-context.js";
 
 /** The issue's burst, planned in full; what CI's `test/paging/hot-keys.test.ts` runs. */
@@ -123,7 +123,7 @@ export async function measureHotKeys(
 
   const hookwatch = await (async () => {
     const client = new DynamoDBClient({});
-    const writes = countWritesPerItem(client);
+    const writes = countItemWrites(client);
     const tables = await createBenchTables(context, "hot-keys-hookwatch");
     const burstTables = {
       client,
@@ -166,7 +166,7 @@ export async function measureHotKeys(
 
   const baseline = await (async () => {
     const client = new DynamoDBClient({});
-    const writes = countWritesPerItem(client);
+    const writes = countItemWrites(client);
     const sns = new SNSClient({});
     const snsDouble = mockClient(sns);
     snsDouble.on(PublishCommand).resolves({ MessageId: "bench" });

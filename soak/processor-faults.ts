@@ -1,11 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
+import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/shared/burst-publishing.js";
 import { WEBHOOK_ATTRIBUTES } from "../lambdas/shared/webhook-message.js";
+import type { SqsHandler } from "../local/sqs-poller.js";
 import { FAULT_MARKER } from "./fault-proxy.js";
 import type { SeededRandom } from "./seeded-random.js";
-
-/** A Lambda handler fed by an SQS event source (the poller's type, repeated to keep soak/ self-contained). */
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
 /** Thrown where the simulated crash stops the invocation; nothing after it reaches AWS. */
 export class ProcessorCrashError extends Error {
@@ -111,9 +110,6 @@ function installCrashPoint(): Promise<void> {
   return installed;
 }
 
-/** The lease of a publish claim: burst-publishing.ts's default, which the handlers use. */
-export const CLAIM_LEASE_MS = 30_000;
-
 /** A burst's page or resolve claim (the `<kind>_claim_until` attribute) as the SDK call names it. */
 export interface ClaimWrite {
   readonly key: string;
@@ -192,7 +188,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         });
       } else if (write.action === "take" && isControlFlow(failure) && invocation) {
         const held = liveClaims.get(write.key);
-        if (held && Date.now() - held.takenAt < CLAIM_LEASE_MS) {
+        if (held && Date.now() - held.takenAt < DEFAULT_CLAIM_LEASE_MS) {
           invocation.claimWaits.push(`${held.holder}${held.note}`);
         } else if (retries > 0) {
           // The first try took the claim and its answer was lost (a reset after forwarding): the retry is refused.

@@ -57,15 +57,11 @@ export interface StateReadBack {
   readonly rejected: IntakeRecord[];
   /** `<pk> <sk>` of every burst whose status is still open. */
   readonly openBursts: string[];
-  readonly bursts: number;
-  readonly conflicts: number;
 }
 
-/** Quarantined and rejected input, and the bursts, from the state table. */
+/** Quarantined and rejected input, and the bursts still open, from the state table. */
 export async function readState(client: DynamoDBClient, stateTableName: string): Promise<StateReadBack> {
-  const result: StateReadBack = { quarantined: [], rejected: [], openBursts: [], bursts: 0, conflicts: 0 };
-  let bursts = 0;
-  let conflicts = 0;
+  const result: StateReadBack = { quarantined: [], rejected: [], openBursts: [] };
   for (const item of await scanAll(client, stateTableName)) {
     const pk = text(item, "pk") ?? "";
     const sk = text(item, "sk") ?? "";
@@ -85,14 +81,11 @@ export async function readState(client: DynamoDBClient, stateTableName: string):
         reason: text(item, "reason") ?? "",
         ...(bodySha256 === undefined ? {} : { bodySha256 }),
       });
-    } else if (pk.startsWith("GROUP#") && sk.startsWith("BURST#")) {
-      bursts += 1;
-      if (text(item, "status") === "open") result.openBursts.push(`${pk} ${sk}`);
-    } else if (pk.startsWith("CONFLICT#")) {
-      conflicts += 1;
+    } else if (pk.startsWith("GROUP#") && sk.startsWith("BURST#") && text(item, "status") === "open") {
+      result.openBursts.push(`${pk} ${sk}`);
     }
   }
-  return { ...result, bursts, conflicts };
+  return result;
 }
 
 /** The pages the local pager wrote: the JSON document of each publish (what HTTPS, SQS and Lambda subscribers get). */

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/shared/burst-publishing.js";
+import { listOpenBursts } from "../lambdas/shared/burst-state.js";
 import { WEBHOOK_HEADERS } from "../lambdas/shared/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../local/local-pipeline.js";
@@ -79,8 +81,8 @@ const APP_IDS = ["app_soak_one", "app_soak_two"] as const;
 /** A retried message comes back after 3 s instead of the stack's 181 s; the receive count stays the stack's. */
 const VISIBILITY_TIMEOUT_SECONDS = 3;
 const RECOVERY_INTERVAL_SECONDS = 1;
-/** A publish claim left by a crash holds this long (burst-publishing.ts) before a retry may take over. */
-const CLAIM_LEASE_MS = 30_000;
+/** A publish claim left by a crash holds this long before a retry may take over. */
+const CLAIM_LEASE_MS = DEFAULT_CLAIM_LEASE_MS;
 const SEND_CONCURRENCY = 4;
 
 export interface SoakResult {
@@ -221,8 +223,16 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     });
     const delivered: DeliveredPost[] = [];
     const queueEmpty = async () => (await countMessages(directSqs, state.queueUrl)) === 0;
+    // The sparse open-bursts index, not a read of the whole state table, every 250 ms.
     const noOpenBursts = async () =>
-      (await readState(directDynamo, state.stateTableName)).openBursts.length === 0;
+      (
+        await listOpenBursts({
+          client: directDynamo,
+          eventsTableName: state.eventsTableName,
+          stateTableName: state.stateTableName,
+          retentionDays: 0,
+        })
+      ).length === 0;
     const progress = () => {
       const stats = processorFaults.stats();
       return `${stats.invocations} invocations, ${stats.crashes} crashed so far`;

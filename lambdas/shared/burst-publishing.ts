@@ -25,7 +25,7 @@ export interface BurstPublishing {
   readonly claimLeaseMs?: number;
 }
 
-const DEFAULT_CLAIM_LEASE_MS = 30_000;
+export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 
 /** A pager that also reports each publish, for the PagesPublished and ResolvesPublished metrics. */
 export function reportingPager(pager: Pager, onPublished: (page: BurstPage) => void): Pager {
