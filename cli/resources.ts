@@ -5,7 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ListDeadLetterSourceQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { LOCAL_CREDENTIALS } from "../local/local-aws.js";
-import { PIPELINE_STATE_FILE, readPipelineState } from "../local/pipeline-state.js";
+import { isProcessAlive, PIPELINE_STATE_FILE, readPipelineState } from "../local/pipeline-state.js";
 import { OperatorError } from "./errors.js";
 
 /** The stack name `infra/app.ts` deploys. */
@@ -75,16 +75,6 @@ function findPipelineDirectory(cwd: string): string | undefined {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function discoverLocalPipeline(options: DiscoveryOptions): Promise<Resources> {
   const directory = findPipelineDirectory(options.cwd);
   const raw = directory === undefined ? undefined : await readPipelineState(directory);
@@ -101,7 +91,7 @@ async function discoverLocalPipeline(options: DiscoveryOptions): Promise<Resourc
     );
   }
   const state = parsed.data;
-  if (!isRunning(state.pid)) {
+  if (!isProcessAlive(state.pid)) {
     throw new OperatorError(
       `the local pipeline is not running (pid ${state.pid} in ${PIPELINE_STATE_FILE} has exited): run npm start first`,
     );

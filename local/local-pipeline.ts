@@ -18,6 +18,7 @@ import {
 import { DEFAULT_APP_ID, PAGER_FILE, VERIFICATION_TOKEN_FILE } from "./local-files.js";
 import { createLocalPager } from "./local-pager.js";
 import {
+  isProcessAlive,
   LOCAL_DIRECTORY,
   type LocalPipelineState,
   PIPELINE_STATE_FILE,
@@ -31,7 +32,7 @@ import { startSqsStandIn } from "./sqs-stand-in.js";
 import { readStackSettings, resolveEnvironment, type StackSettings } from "./stack-settings.js";
 import { type CfnTemplate, synthesizeStackTemplate } from "./stack-template.js";
 import { type TableRole, tableDefinitionsFromTemplate } from "./tables-from-template.js";
-import { PortInUseError, startWebhookEndpoint } from "./webhook-endpoint.js";
+import { explainListenError, startWebhookEndpoint } from "./webhook-endpoint.js";
 
 /** Another `npm start` is running on this project (its pipeline.json names a live process). */
 export class AlreadyRunningError extends Error {
@@ -436,34 +437,17 @@ async function loadOrCreateVerificationToken(file: string): Promise<string> {
 
 async function assertNotRunning(root: string): Promise<void> {
   const state = await readPipelineState(root);
-  if (state === undefined || state.pid === process.pid || !isAlive(state.pid)) return;
+  if (state === undefined || state.pid === process.pid || !isProcessAlive(state.pid)) return;
   throw new AlreadyRunningError(
     `already running in this folder (pid ${state.pid}, ${state.webhookUrl}): use that one, or stop it with Ctrl-C in its terminal (or kill -INT ${state.pid})`,
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Fails at once on a taken port, before DynamoDB Local and the synthesis spend seconds. */
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new PortInUseError(
-              `port ${port} is already in use: stop what listens there, or start with --port <another port>`,
-            )
-          : error,
-      ),
-    );
+    probe.once("error", (error: NodeJS.ErrnoException) => reject(explainListenError(error, port)));
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolvePort()));
   });
 }

@@ -33,3 +33,13 @@ export async function readPipelineState(directory = process.cwd()): Promise<Loca
     return undefined;
   }
 }
+
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -19,23 +19,3 @@ export function synthesizeStackTemplate(context: Record<string, unknown> = {}): 
   const stack = new HookwatchStack(app, "Hookwatch");
   return Template.fromStack(stack).toJSON() as CfnTemplate;
 }
-
-/** The API Gateway request template that maps a webhook POST to SQS `SendMessage`. */
-export function readWebhookRequestTemplate(template: CfnTemplate): string {
-  const found = Object.values(template.Resources).flatMap((resource) => {
-    const integration = resource.Properties?.Integration as
-      | { Type?: string; Uri?: unknown; RequestTemplates?: Record<string, string> }
-      | undefined;
-    const isSendMessage =
-      resource.Type === "AWS::ApiGateway::Method" &&
-      resource.Properties?.HttpMethod === "POST" &&
-      integration?.Type === "AWS" &&
-      JSON.stringify(integration.Uri).includes(":sqs:path/");
-    const requestTemplate = integration?.RequestTemplates?.["application/json"];
-    return isSendMessage && requestTemplate !== undefined ? [requestTemplate] : [];
-  });
-  if (found.length !== 1) {
-    throw new Error(`expected one POST method integrated with SQS in the stack, found ${found.length}`);
-  }
-  return found[0] as string;
-}

@@ -13,6 +13,15 @@ export class PortInUseError extends Error {
   override name = "PortInUseError";
 }
 
+/** A taken port becomes a PortInUseError that says what to do; any other listen error is left as is. */
+export function explainListenError(error: NodeJS.ErrnoException, port: number): Error {
+  return error.code === "EADDRINUSE"
+    ? new PortInUseError(
+        `port ${port} is already in use: stop what listens there, or start with --port <another port>`,
+      )
+    : error;
+}
+
 export interface WebhookEndpointOptions {
   /** 0 picks a free port. */
   readonly port: number;
@@ -164,15 +173,7 @@ export async function startWebhookEndpoint(options: WebhookEndpointOptions): Pro
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new PortInUseError(
-              `port ${options.port} is already in use: stop what listens there, or start with --port <another port>`,
-            )
-          : error,
-      ),
-    );
+    server.once("error", (error: NodeJS.ErrnoException) => reject(explainListenError(error, options.port)));
     server.listen(options.port, "127.0.0.1", resolve);
   });
   const address = server.address();

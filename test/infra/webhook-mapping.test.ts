@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toSendMessageInput, WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
 import { decodeSendMessageParameters, renderRequestTemplate } from "../../local/api-gateway-vtl.js";
-import { readWebhookRequestTemplate, synthesizeStackTemplate } from "../../local/stack-template.js";
+import { readStackSettings } from "../../local/stack-settings.js";
+import { synthesizeStackTemplate } from "../../local/stack-template.js";
 
 const CONTEXT = { requestId: "c0ffee00-1111-2222-3333-444455556666", requestTimeEpoch: 1_767_225_600_123 };
 const SIGNATURE = "rsassa-pss-sha256=ab+cd/ef_gh-ij==";
@@ -29,7 +30,9 @@ const TRICKY_BODIES: [string, string][] = [
 describe("the deployed POST mapping template, evaluated", () => {
   let template: string;
   beforeAll(() => {
-    template = readWebhookRequestTemplate(synthesizeStackTemplate());
+    template = readStackSettings(synthesizeStackTemplate()).webhookPost.requestTemplates[
+      "application/json"
+    ] as string;
   });
 
   const send = (body: string, headers: Record<string, string> = {}) =>
