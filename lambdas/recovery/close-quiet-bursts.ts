@@ -15,8 +15,13 @@ export async function closeQuietBursts(deps: BurstPublishing, nowMs: number): Pr
   const open = await listOpenBursts(deps.tables);
   let paged = 0;
   let resolved = 0;
-  for (const burst of open) {
-    if (burst.pagedAt === undefined && (await publishTrigger(deps, burst, nowMs))) paged++;
+  for (const found of open) {
+    let burst = found;
+    if (burst.pagedAt === undefined && (await publishTrigger(deps, burst, nowMs))) {
+      paged++;
+      // Resolved with the record as paged, so the resolve does not claim and re-read the page again.
+      burst = { ...burst, pagedAt: new Date(nowMs).toISOString() };
+    }
     const quietMs = deps.rules[burst.group.hook].quietSeconds * 1000;
     // A delayed burst's failures are all in the past, and its group's newest failure may belong to a later
     // outage: it ends where its own run ends, as when the processor resolves it at once.

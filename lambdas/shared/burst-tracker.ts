@@ -93,14 +93,14 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     return state.bursts;
   }
 
-  async function pageIfNeeded(group: Group, burst: BurstRecord): Promise<void> {
-    if (burst.status !== "open" || burst.pagedAt !== undefined) return;
-    if (await publishTrigger(deps, burst, deps.now())) {
-      const state = await stateOf(group);
-      state.bursts = state.bursts.map((known) =>
-        known.sk === burst.sk ? { ...known, pagedAt: new Date(deps.now()).toISOString() } : known,
-      );
-    }
+  /** Pages an open burst that was not paged yet; returns the burst as it stands after (paged or not). */
+  async function pageIfNeeded(group: Group, burst: BurstRecord): Promise<BurstRecord> {
+    if (burst.status !== "open" || burst.pagedAt !== undefined) return burst;
+    if (!(await publishTrigger(deps, burst, deps.now()))) return burst;
+    const paged = { ...burst, pagedAt: new Date(deps.now()).toISOString() };
+    const state = await stateOf(group);
+    state.bursts = state.bursts.map((known) => (known.sk === burst.sk ? paged : known));
+    return paged;
   }
 
   /** A burst as it stands when it opens: its window's candidates and the rest of the same message's failures. */
@@ -164,7 +164,10 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
   ): Promise<void> {
     const known = await burstsAround(group, failure.t, rule);
     const covering = findCovering(known, failure.t, rule);
-    if (covering) return pageIfNeeded(group, covering);
+    if (covering) {
+      await pageIfNeeded(group, covering);
+      return;
+    }
 
     const windowMs = rule.windowSeconds * 1000;
     const bucket = Math.floor(failure.t / windowMs) * windowMs;
@@ -180,7 +183,10 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     let state = await reload(group);
     const fresh = await burstsAround(group, failure.t, rule);
     const already = findCovering(fresh, window.startMs, rule) ?? findCovering(fresh, failure.t, rule);
-    if (already) return pageIfNeeded(group, already);
+    if (already) {
+      await pageIfNeeded(group, already);
+      return;
+    }
     if (state.head.openBurstSk !== undefined) {
       const holder =
         state.bursts.find((burst) => burst.sk === state.head.openBurstSk) ??
@@ -206,8 +212,9 @@ export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
     }
     state.head = { version: state.head.version + 1, openBurstSk: burst.sk };
     state.bursts = [burst, ...state.bursts];
-    await pageIfNeeded(group, burst);
-    if (burst.delayed && (await resolveDelayed(group, burst, rule))) await reload(group);
+    // Resolved with the record as paged, so the resolve does not claim and re-read the page again.
+    const paged = await pageIfNeeded(group, burst);
+    if (burst.delayed && (await resolveDelayed(group, paged, rule))) await reload(group);
   }
 
   /** Its failures are all in the past: it resolves at once, with the end of its run as known now. */
