@@ -1,13 +1,9 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import * as z from "zod/mini";
+import { appIdList, ConfigError, describeIssues, splitAppIds } from "./env-config.js";
 import type { EventStore } from "./event-store.js";
 import type { Hook } from "./hooks.js";
 import type { IntakeRecords } from "./intake-records.js";
-
-/** Thrown at cold start when the environment is missing or malformed; names the variable. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 export interface BurstRule {
   /** Transport failures within `windowSeconds` of each other that open a burst. */
@@ -55,9 +51,7 @@ const envSchema = z.object({
   EVENTS_TABLE_NAME: nonEmpty,
   STATE_TABLE_NAME: nonEmpty,
   PAGING_TOPIC_ARN: nonEmpty,
-  PRELUDE_APP_IDS: z
-    .string()
-    .check(z.regex(/^\s*[\w-]+(\s*,\s*[\w-]+)*\s*$/, "a comma-separated list of app ids")),
+  PRELUDE_APP_IDS: appIdList,
   SIGNATURE_VERIFICATION: z._default(z.enum(["on", "off"]), "on"),
   JWKS_URL_TEMPLATE: z._default(httpsUrl, DEFAULT_JWKS_URL_TEMPLATE),
   JWKS_URLS: z.optional(z.string()),
@@ -76,23 +70,6 @@ const envSchema = z.object({
 });
 
 const jwksUrlsSchema = z.record(z.string(), httpsUrl);
-
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const name = issue.path.join(".") || "environment";
-      const expected =
-        issue.message && issue.message !== "Invalid input"
-          ? issue.message
-          : issue.code === "invalid_type"
-            ? `set (a ${issue.expected})`
-            : issue.code === "invalid_value"
-              ? `one of ${issue.values.map(String).join(", ")}`
-              : issue.code;
-      return `${name} must be ${expected}`;
-    })
-    .join("; ");
-}
 
 /** Parses the Lambda environment once, at cold start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -130,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventsTableName: e.EVENTS_TABLE_NAME,
     stateTableName: e.STATE_TABLE_NAME,
     pagingTopicArn: e.PAGING_TOPIC_ARN,
-    appIds: e.PRELUDE_APP_IDS.split(",").map((id) => id.trim()),
+    appIds: splitAppIds(e.PRELUDE_APP_IDS),
     signatureVerification: e.SIGNATURE_VERIFICATION,
     jwksUrlFor: (appId) => jwksUrls[appId] ?? template.replaceAll("{app_id}", encodeURIComponent(appId)),
     jwksFetchTimeoutMs: e.JWKS_FETCH_TIMEOUT_MS,
