@@ -3,6 +3,7 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { dynamodb, sns } from "../lambdas/shared/aws-clients.js";
+import { TRANSPORT_REASONS } from "../lambdas/shared/event-validation.js";
 import { createPreludeSigner } from "../local/prelude-signer.js";
 import { batchBody, migrationFailure, sqsEvent, sqsRecord } from "../test/helpers/prelude-events.js";
 import { meterCapacity, subtractCapacity } from "./capacity-meter.js";
@@ -25,7 +26,6 @@ snsDouble.on(PublishCommand).resolves({ MessageId: "bench" });
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-const TRANSPORT_REASONS = ["request_failed", "invalid_status_code"];
 /** Receives of a message before the bench gives it up, like the queue's redrive policy. */
 const MAX_RECEIVES = 3;
 
@@ -42,7 +42,10 @@ function buildEvent(spec: EventSpec, nowMs: number): Record<string, unknown> {
   }
   const event = migrationFailure({
     dispatch_id: spec.id,
-    reason: spec.kind === "response" ? "invalid_response" : TRANSPORT_REASONS[transportIndex++ % 2],
+    reason:
+      spec.kind === "response"
+        ? "invalid_response"
+        : TRANSPORT_REASONS[transportIndex++ % TRANSPORT_REASONS.length],
     occurred_at: new Date(nowMs + (spec.offsetSeconds ?? 0) * 1000).toISOString(),
   });
   sent.set(spec.id, event);

@@ -515,29 +515,39 @@ export async function summarizeBurst(
   startMs: number,
   endMs: number,
 ): Promise<BurstSummary> {
-  const countsByReason: Record<string, number> = {};
-  let transportCount = 0;
-  for await (const row of readIndexRange(tables, group, "transport", startMs, endMs)) {
-    countsByReason[row.reason] = (countsByReason[row.reason] ?? 0) + 1;
-    transportCount++;
-  }
-  let responseCount = 0;
-  for await (const row of readIndexRange(tables, group, "response", startMs, endMs)) {
-    countsByReason[row.reason] = (countsByReason[row.reason] ?? 0) + 1;
-    responseCount++;
-  }
-  return { lastFailureMs: endMs, transportCount, countsByReason, responseCount };
+  const [transport, response] = await Promise.all([
+    countByReason(tables, group, "transport", startMs, endMs),
+    countResponseFailures(tables, group, startMs, endMs),
+  ]);
+  const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return {
+    lastFailureMs: endMs,
+    transportCount: total(transport),
+    countsByReason: { ...transport, ...response },
+    responseCount: total(response),
+  };
 }
 
 /** Response-level failures of a group within a window: mentioned in a page, never paged. */
-export async function countResponseFailures(
+export function countResponseFailures(
   tables: BurstTables,
   group: Group,
   fromMs: number,
   toMs: number,
 ): Promise<Record<string, number>> {
+  return countByReason(tables, group, "response", fromMs, toMs);
+}
+
+/** A group's events of one reason class within a time range, counted by reason, from the `by-hook` index. */
+async function countByReason(
+  tables: BurstTables,
+  group: Group,
+  reasonClass: "transport" | "response",
+  fromMs: number,
+  toMs: number,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for await (const row of readIndexRange(tables, group, "response", fromMs, toMs)) {
+  for await (const row of readIndexRange(tables, group, reasonClass, fromMs, toMs)) {
     counts[row.reason] = (counts[row.reason] ?? 0) + 1;
   }
   return counts;
