@@ -8,7 +8,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { powertoolsEnvironment } from "../infra/pipeline-environment.js";
-import { type BurstRule, DEFAULT_BURST_RULE } from "../lambdas/shared/config.js";
+import { type BurstRule, DEFAULT_BURST_RULE } from "../lambdas/runtime/config.js";
 import { createTables } from "../local/create-tables.js";
 import type { PreludeSigner } from "../local/prelude-signer.js";
 import type { TableDefinition } from "../local/tables-from-template.js";

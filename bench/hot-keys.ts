@@ -1,18 +1,18 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
+import { createBurstTracker } from "../lambdas/bursts/burst-tracker.js";
+import type { BurstPage } from "../lambdas/pages/burst-page.js";
 import { processMessage } from "../lambdas/processor/process-message.js";
-import type { BurstPage } from "../lambdas/shared/burst-page.js";
-import { createBurstTracker } from "../lambdas/shared/burst-tracker.js";
-import { MetricsRecorder } from "../lambdas/shared/metrics-recorder.js";
-import type { WebhookMessage } from "../lambdas/shared/webhook-message.js";
+import { MetricsRecorder } from "../lambdas/runtime/metrics-recorder.js";
+import type { WebhookMessage } from "../lambdas/webhook/webhook-message.js";
 import { countItemWrites, type ItemWrites } from "../test/helpers/item-write-counter.js";
 import { batchBody, migrationFailure } from "../test/helpers/prelude-events.js";
 import { createBaselineProcessor } from "./baseline/baseline-processor.js";
 import { type BenchContext, type BenchTables, createBenchTables } from "./bench-context.js";
 import { benchLambdaContext } from "./lambda-context.js";
 
-/** The issue's burst, planned in full; what CI's `test/paging/hot-keys.test.ts` runs. */
+/** The issue's burst, planned in full; what CI's `test/bursts/hot-keys.test.ts` runs. */
 export const HOT_KEY_EVENTS = 100_000;
 /** The baseline's run: enough to verify that its counter item takes every event. */
 export const BASELINE_HOT_KEY_EVENTS = 1_000;

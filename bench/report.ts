@@ -1,4 +1,4 @@
-import type { BurstRule } from "../lambdas/shared/config.js";
+import type { BurstRule } from "../lambdas/runtime/config.js";
 import type { ColdStartResult } from "./cold-start.js";
 import type { HotKeyResult } from "./hot-keys.js";
 import type { Machine } from "./machine.js";

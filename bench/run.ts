@@ -101,7 +101,7 @@ function notesFrom(
   );
   if (hot.events < hot.plannedEvents) {
     notes.push(
-      `Hot key: hookwatch's burst stopped at ${number(hot.events)} of ${number(hot.plannedEvents)} events to keep the bench within 10 minutes; its per-item maximum is set while the burst opens and does not grow with N (test/paging/hot-keys.test.ts runs the full burst in CI).`,
+      `Hot key: hookwatch's burst stopped at ${number(hot.events)} of ${number(hot.plannedEvents)} events to keep the bench within 10 minutes; its per-item maximum is set while the burst opens and does not grow with N (test/bursts/hot-keys.test.ts runs the full burst in CI).`,
     );
   }
   if (!hotKeys.baselineCounterTakesEveryEvent) {

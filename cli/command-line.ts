@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import type { ReasonClass } from "../lambdas/shared/event-validation.js";
-import { HOOKS, type Hook } from "../lambdas/shared/hooks.js";
+import { HOOKS, type Hook } from "../lambdas/runtime/hooks.js";
+import type { ReasonClass } from "../lambdas/webhook/event-validation.js";
 import { UsageError } from "./errors.js";
 import { REASON_CLASSES } from "./queries.js";
 import { APP_IDS_VARIABLE, DEFAULT_STACK_NAME } from "./resources.js";

@@ -6,7 +6,6 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from "@aws-sdk/client-dynamodb";
-import type { Item } from "../lambdas/shared/attribute-values.js";
 import {
   type BurstRecord,
   type BurstTables,
@@ -14,11 +13,12 @@ import {
   latestTransportFailure,
   listOpenBursts,
   toBurstRecord,
-} from "../lambdas/shared/burst-state.js";
-import { hookKey, occurredKey } from "../lambdas/shared/event-store.js";
-import { classifyReason, type ReasonClass } from "../lambdas/shared/event-validation.js";
-import type { Hook } from "../lambdas/shared/hooks.js";
-import { EVENTS_TABLE } from "../lambdas/shared/table-model.js";
+} from "../lambdas/bursts/burst-state.js";
+import type { Item } from "../lambdas/runtime/attribute-values.js";
+import type { Hook } from "../lambdas/runtime/hooks.js";
+import { EVENTS_TABLE } from "../lambdas/runtime/table-model.js";
+import { hookKey, occurredKey } from "../lambdas/webhook/event-store.js";
+import { classifyReason, type ReasonClass } from "../lambdas/webhook/event-validation.js";
 import { utcDaysBetween } from "./time.js";
 
 /** The two tables, for reading. */

@@ -7,7 +7,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { WEBHOOK_ATTRIBUTES } from "../lambdas/shared/webhook-message.js";
+import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
 import type { Progress } from "./queries.js";
 
 export interface QueueDepth {

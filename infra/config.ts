@@ -1,8 +1,8 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IConstruct } from "constructs";
 import { z } from "zod";
-import { type BurstRule, DEFAULT_BURST_RULE, DEFAULT_JWKS_URL_TEMPLATE } from "../lambdas/shared/config.js";
-import type { Hook } from "../lambdas/shared/hooks.js";
+import { type BurstRule, DEFAULT_BURST_RULE, DEFAULT_JWKS_URL_TEMPLATE } from "../lambdas/runtime/config.js";
+import type { Hook } from "../lambdas/runtime/hooks.js";
 
 /** A `cdk.json` context value or `-c key=value` flag that hookwatch cannot use; names the key. */
 export class HookwatchConfigError extends Error {

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
-import { BY_HOOK_PROJECTION, EVENTS_TABLE, STATE_TABLE } from "../lambdas/shared/table-model.js";
+import { BY_HOOK_PROJECTION, EVENTS_TABLE, STATE_TABLE } from "../lambdas/runtime/table-model.js";
 
 export interface EventTablesProps {
   /**

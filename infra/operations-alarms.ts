@@ -12,7 +12,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../lambdas/shared/metric-names.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../lambdas/runtime/metric-names.js";
 
 /** A hookwatch metric that carries only the `service` dimension (message and paging metrics). */
 export function serviceMetric(metricName: string, period = Duration.minutes(5)): Metric {

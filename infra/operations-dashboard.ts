@@ -11,7 +11,7 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { METRIC, METRICS_NAMESPACE } from "../lambdas/shared/metric-names.js";
+import { METRIC, METRICS_NAMESPACE } from "../lambdas/runtime/metric-names.js";
 import { serviceMetric } from "./operations-alarms.js";
 
 const PERIOD = Duration.minutes(5);

@@ -1,4 +1,4 @@
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../lambdas/shared/metric-names.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../lambdas/runtime/metric-names.js";
 import type { HookwatchConfig } from "./config.js";
 
 /** The deployed resources the processor and recovery functions talk to. */
@@ -10,7 +10,7 @@ export interface PipelineResources {
 
 /**
  * The environment of the processor and the recovery function, in the variables that
- * `lambdas/shared/config.ts` parses at cold start. Every setting is written out, defaults
+ * `lambdas/runtime/config.ts` parses at cold start. Every setting is written out, defaults
  * included, so the template shows what a deployment really runs with.
  */
 export function buildPipelineEnvironment(

@@ -18,7 +18,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { WEBHOOK_HEADERS } from "../lambdas/shared/webhook-message.js";
+import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { buildWebhookRequestTemplate } from "./webhook-request-template.js";
 
 /** The path Prelude posts to, and where the local endpoint listens too. */

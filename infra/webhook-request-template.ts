@@ -1,8 +1,8 @@
-import { WEBHOOK_ATTRIBUTES, WEBHOOK_HEADERS } from "../lambdas/shared/webhook-message.js";
+import { WEBHOOK_ATTRIBUTES, WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 
 /**
  * The API Gateway request template (Velocity) that turns a webhook POST into the form-encoded
- * parameters of SQS `SendMessage`, following the contract of `lambdas/shared/webhook-message.ts`:
+ * parameters of SQS `SendMessage`, following the contract of `lambdas/webhook/webhook-message.ts`:
  * the body byte for byte, the signature headers only when present (SQS refuses empty attribute
  * values), the API request id and the arrival time in epoch milliseconds.
  *

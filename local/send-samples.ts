@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { WEBHOOK_HEADERS } from "../lambdas/shared/webhook-message.js";
+import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { createPreludeSigner, type PreludeSigner } from "./prelude-signer.js";
 
 /** The samples `npm run send` knows, with what each shows. */

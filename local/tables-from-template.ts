@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import { EVENTS_TABLE, STATE_TABLE } from "../lambdas/shared/table-model.js";
+import { EVENTS_TABLE, STATE_TABLE } from "../lambdas/runtime/table-model.js";
 import type { CfnTemplate } from "./stack-template.js";
 
 export type TableRole = "events" | "state";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Hook } from "../lambdas/shared/hooks.js";
+import type { Hook } from "../lambdas/runtime/hooks.js";
 import type { Attempt } from "./processor-faults.js";
 import {
   type DeliveredPost,

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { SQSRecord } from "aws-lambda";
-import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/shared/burst-publishing.js";
-import { WEBHOOK_ATTRIBUTES } from "../lambdas/shared/webhook-message.js";
+import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
+import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
 import type { SqsHandler } from "../local/sqs-poller.js";
 import { FAULT_MARKER } from "./fault-proxy.js";
 import type { SeededRandom } from "./seeded-random.js";
@@ -89,7 +89,7 @@ let installed: Promise<void> | undefined;
  */
 function installCrashPoint(): Promise<void> {
   installed ??= Promise.all([
-    import("../lambdas/shared/aws-clients.js"),
+    import("../lambdas/runtime/aws-clients.js"),
     import("@aws-lambda-powertools/batch"),
   ]).then(([{ dynamodb, sns }, { BatchProcessor }]) => {
     for (const client of [dynamodb, sns] as unknown as MiddlewareClient[]) {

@@ -8,8 +8,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { Hook } from "../lambdas/shared/hooks.js";
-import { WEBHOOK_ATTRIBUTES } from "../lambdas/shared/webhook-message.js";
+import type { Hook } from "../lambdas/runtime/hooks.js";
+import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
 import type { PublishRecord } from "../local/sns-stand-in.js";
 import type { DeadLetter, IntakeRecord, PageSeen, StoredEvent } from "./invariants.js";
 

@@ -1,4 +1,4 @@
-import type { Hook } from "../lambdas/shared/hooks.js";
+import type { Hook } from "../lambdas/runtime/hooks.js";
 import { createSeededRandom } from "./seeded-random.js";
 
 /** The burst rule of one hook, as the soak configures the pipeline. */

@@ -3,13 +3,13 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
-import { expiresAfterDays } from "../../lambdas/shared/attribute-values.js";
-import type { BurstRule } from "../../lambdas/shared/config.js";
-import { type Arrival, toEventItem } from "../../lambdas/shared/event-store.js";
-import { type PreludeEvent, parseBatch, validateEvent } from "../../lambdas/shared/event-validation.js";
-import type { Hook } from "../../lambdas/shared/hooks.js";
-import type { SignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
-import type { WebhookMessage } from "../../lambdas/shared/webhook-message.js";
+import { expiresAfterDays } from "../../lambdas/runtime/attribute-values.js";
+import type { BurstRule } from "../../lambdas/runtime/config.js";
+import type { Hook } from "../../lambdas/runtime/hooks.js";
+import { type Arrival, toEventItem } from "../../lambdas/webhook/event-store.js";
+import { type PreludeEvent, parseBatch, validateEvent } from "../../lambdas/webhook/event-validation.js";
+import type { SignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
+import type { WebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 
 export interface BaselineDeps {
   readonly client: DynamoDBClient;

@@ -2,11 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { dynamodb, sns } from "../../lambdas/shared/aws-clients.js";
-import { loadConfig, verifierSettings } from "../../lambdas/shared/config.js";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
-import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
-import { readWebhookMessage } from "../../lambdas/shared/webhook-message.js";
+import { dynamodb, sns } from "../../lambdas/runtime/aws-clients.js";
+import { loadConfig, verifierSettings } from "../../lambdas/runtime/config.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/runtime/metric-names.js";
+import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
+import { readWebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 import { createBaselineProcessor } from "./baseline-processor.js";
 
 // The baseline reads hookwatch's environment plus the one table Powertools needs.

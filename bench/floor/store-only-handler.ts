@@ -3,12 +3,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { type ProcessorDeps, processMessage } from "../../lambdas/processor/process-message.js";
-import { dynamodb } from "../../lambdas/shared/aws-clients.js";
-import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../../lambdas/shared/config.js";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
-import { MetricsRecorder } from "../../lambdas/shared/metrics-recorder.js";
-import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
-import { readWebhookMessage } from "../../lambdas/shared/webhook-message.js";
+import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
+import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../../lambdas/runtime/config.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/runtime/metric-names.js";
+import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
+import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
+import { readWebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 
 // The throughput floor: hookwatch's handler with burst detection taken out. What any correct processor
 // must do per event: verify the signature, validate, write the event once.

@@ -1,4 +1,4 @@
-import { HOOKS } from "../../lambdas/shared/hooks.js";
+import { HOOKS } from "../../lambdas/runtime/hooks.js";
 import type { CommandLine } from "../command-line.js";
 import { formatCounts, formatTable } from "../format.js";
 import { type BurstView, listBursts, listOpenBurstViews } from "../queries.js";

@@ -1,4 +1,4 @@
-import { HOOKS } from "../../lambdas/shared/hooks.js";
+import { HOOKS } from "../../lambdas/runtime/hooks.js";
 import type { CommandLine } from "../command-line.js";
 import { formatTable } from "../format.js";
 import { type EventRow, listEvents } from "../queries.js";

@@ -1,4 +1,4 @@
-import { HOOKS } from "../../lambdas/shared/hooks.js";
+import { HOOKS } from "../../lambdas/runtime/hooks.js";
 import type { CommandLine } from "../command-line.js";
 import { formatTable, plural } from "../format.js";
 import {

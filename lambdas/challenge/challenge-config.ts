@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { appIdList, ConfigError, describeIssues, splitAppIds } from "../shared/env-config.js";
+import { appIdList, ConfigError, describeIssues, splitAppIds } from "../runtime/env-config.js";
 
 export interface ChallengeConfig {
   /** ARN of the Secrets Manager secret whose value is the verification token. */

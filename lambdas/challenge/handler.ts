@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { SERVICE_NAME } from "../shared/metric-names.js";
-import { loadSecretString } from "../shared/secret-string.js";
+import { SERVICE_NAME } from "../runtime/metric-names.js";
+import { loadSecretString } from "../runtime/secret-string.js";
 import { answerChallenge } from "./answer-challenge.js";
 import { loadChallengeConfig } from "./challenge-config.js";
 

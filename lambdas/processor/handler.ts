@@ -2,16 +2,16 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { dynamodb, sns } from "../shared/aws-clients.js";
-import { reportingPager } from "../shared/burst-publishing.js";
-import { createBurstTracker } from "../shared/burst-tracker.js";
-import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../shared/config.js";
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
-import { MetricsRecorder } from "../shared/metrics-recorder.js";
-import { loadSecretString } from "../shared/secret-string.js";
-import { createSignatureVerifier } from "../shared/signature-verifier.js";
-import { createSnsPager } from "../shared/sns-pager.js";
-import { readWebhookMessage } from "../shared/webhook-message.js";
+import { createBurstTracker } from "../bursts/burst-tracker.js";
+import { reportingPager } from "../pages/pager.js";
+import { createSnsPager } from "../pages/sns-pager.js";
+import { dynamodb, sns } from "../runtime/aws-clients.js";
+import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../runtime/config.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
+import { MetricsRecorder } from "../runtime/metrics-recorder.js";
+import { loadSecretString } from "../runtime/secret-string.js";
+import { createSignatureVerifier } from "../webhook/signature-verifier.js";
+import { readWebhookMessage } from "../webhook/webhook-message.js";
 import { type ProcessorDeps, processMessage } from "./process-message.js";
 
 const config = loadConfig();

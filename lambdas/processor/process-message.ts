@@ -1,34 +1,18 @@
+import type { BurstObserver, TransportFailure } from "../bursts/burst-tracker.js";
+import { METRIC } from "../runtime/metric-names.js";
+import type { MetricsRecorder } from "../runtime/metrics-recorder.js";
+import { RetryLaterError } from "../runtime/retry-later-error.js";
 import {
   type Arrival,
   type EventStore,
   MAX_EVENT_BYTES,
   type StoreOutcome,
   storeEvent,
-} from "../shared/event-store.js";
-import { type PreludeEvent, parseBatch, validateEvent } from "../shared/event-validation.js";
-import type { Hook } from "../shared/hooks.js";
-import { type IntakeRecords, quarantineInput, recordRejected } from "../shared/intake-records.js";
-import { METRIC } from "../shared/metric-names.js";
-import type { MetricsRecorder } from "../shared/metrics-recorder.js";
-import type { SignatureVerifier } from "../shared/signature-verifier.js";
-import type { WebhookMessage } from "../shared/webhook-message.js";
-
-/** A failure that a later attempt can cure; the SQS message is retried. */
-export class RetryLaterError extends Error {
-  override name = "RetryLaterError";
-}
-
-/** A transport failure, stored or already stored, handed to burst detection. */
-export interface TransportFailure {
-  readonly event: PreludeEvent;
-  readonly hook: Hook;
-  readonly occurredAtMs: number;
-}
-
-export interface BurstObserver {
-  /** Called with every transport failure of a message, new or redelivered, so a retry completes a page. */
-  observe(appId: string, failures: readonly TransportFailure[]): Promise<void>;
-}
+} from "../webhook/event-store.js";
+import { type PreludeEvent, parseBatch, validateEvent } from "../webhook/event-validation.js";
+import { type IntakeRecords, quarantineInput, recordRejected } from "../webhook/intake-records.js";
+import type { SignatureVerifier } from "../webhook/signature-verifier.js";
+import type { WebhookMessage } from "../webhook/webhook-message.js";
 
 export interface ProcessorDeps {
   readonly store: EventStore;

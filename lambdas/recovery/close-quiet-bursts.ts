@@ -1,5 +1,5 @@
-import { type BurstPublishing, publishTrigger, resolveBurst } from "../shared/burst-publishing.js";
-import { findBurstEnd, latestTransportFailure, listOpenBursts } from "../shared/burst-state.js";
+import { type BurstPublishing, publishTrigger, resolveBurst } from "../bursts/burst-publishing.js";
+import { findBurstEnd, latestTransportFailure, listOpenBursts } from "../bursts/burst-state.js";
 
 export interface RecoveryOutcome {
   readonly open: number;

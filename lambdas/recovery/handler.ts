@@ -1,11 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { dynamodb, sns } from "../shared/aws-clients.js";
-import { reportingPager } from "../shared/burst-publishing.js";
-import { loadConfig, tablesFor } from "../shared/config.js";
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../shared/metric-names.js";
-import { createSnsPager } from "../shared/sns-pager.js";
+import { reportingPager } from "../pages/pager.js";
+import { createSnsPager } from "../pages/sns-pager.js";
+import { dynamodb, sns } from "../runtime/aws-clients.js";
+import { loadConfig, tablesFor } from "../runtime/config.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
 import { closeQuietBursts } from "./close-quiet-bursts.js";
 
 const config = loadConfig();

@@ -12,7 +12,7 @@ import { createSqsServer } from "local-aws-sqs";
 import { inject } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { processMessage } from "../../lambdas/processor/process-message.js";
-import { toSendMessageInput } from "../../lambdas/shared/webhook-message.js";
+import { toSendMessageInput } from "../../lambdas/webhook/webhook-message.js";
 import { findFreePort } from "../../local/free-port.js";
 import { LOCAL_CREDENTIALS } from "../../local/local-aws.js";
 import { type LocalPipelineState, PIPELINE_STATE_FILE } from "../../local/pipeline-state.js";

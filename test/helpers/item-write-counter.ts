@@ -26,7 +26,7 @@ export interface ItemWrites {
 /**
  * Counts the write requests each DynamoDB item receives through a client, at the SDK boundary: what
  * the "no hot key" guarantee is about. Conditional writes that fail still count. Used by
- * test/paging/hot-keys.test.ts and the bench.
+ * test/bursts/hot-keys.test.ts and the bench.
  */
 export function countItemWrites(client: DynamoDBClient): ItemWrites {
   const counts = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import { toSendMessageInput, type WebhookMessage } from "../../lambdas/shared/webhook-message.js";
+import { toSendMessageInput, type WebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 
 export const APP_ID = "app_test";
 type Fields = Record<string, unknown>;

@@ -1,19 +1,19 @@
 import { type DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import type { BurstTables } from "../../lambdas/bursts/burst-state.js";
+import { createBurstTracker } from "../../lambdas/bursts/burst-tracker.js";
+import type { BurstPage } from "../../lambdas/pages/burst-page.js";
+import type { Pager } from "../../lambdas/pages/pager.js";
 import {
   type MessageOutcome,
   type ProcessorDeps,
   processMessage,
 } from "../../lambdas/processor/process-message.js";
 import { closeQuietBursts, type RecoveryOutcome } from "../../lambdas/recovery/close-quiet-bursts.js";
-import type { BurstPage } from "../../lambdas/shared/burst-page.js";
-import type { Pager } from "../../lambdas/shared/burst-publishing.js";
-import type { BurstTables } from "../../lambdas/shared/burst-state.js";
-import { createBurstTracker } from "../../lambdas/shared/burst-tracker.js";
-import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/shared/config.js";
-import type { Hook } from "../../lambdas/shared/hooks.js";
-import { MetricsRecorder } from "../../lambdas/shared/metrics-recorder.js";
-import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
-import type { WebhookMessage } from "../../lambdas/shared/webhook-message.js";
+import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
+import type { Hook } from "../../lambdas/runtime/hooks.js";
+import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
+import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
+import type { WebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 import { createPreludeSigner, type PreludeSigner, type ServedJwks } from "../../local/prelude-signer.js";
 import { APP_ID, batchBody, webhookMessage } from "./prelude-events.js";
 import { createTestTables, localDynamoDb } from "./test-tables.js";

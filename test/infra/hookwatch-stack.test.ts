@@ -2,9 +2,9 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildWebhookRequestTemplate } from "../../infra/webhook-request-template.js";
-import { loadConfig } from "../../lambdas/shared/config.js";
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/shared/metric-names.js";
-import { WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { loadConfig } from "../../lambdas/runtime/config.js";
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/runtime/metric-names.js";
+import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { onlyResource, synthesizeHookwatch } from "./synthesize.js";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };

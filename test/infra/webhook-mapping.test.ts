@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toSendMessageInput, WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { toSendMessageInput, WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { decodeSendMessageParameters, renderRequestTemplate } from "../../local/api-gateway-vtl.js";
 import { readStackSettings } from "../../local/stack-settings.js";
 import { synthesizeStackTemplate } from "../../local/stack-template.js";

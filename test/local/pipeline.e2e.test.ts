@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
 import { PIPELINE_STATE_FILE } from "../../local/pipeline-state.js";
@@ -16,7 +16,7 @@ import {
 } from "../../local/prelude-signer.js";
 import { buildScenario, type SampleRequest } from "../../local/send-samples.js";
 import type { PublishRecord } from "../../local/sns-stand-in.js";
-import { type JwksEndpoint, startJwksEndpoint } from "../signature/jwks-server.js";
+import { type JwksEndpoint, startJwksEndpoint } from "../webhook/jwks-server.js";
 
 const APP_ID = "app_local";
 // A second configured app whose JWKS endpoint is down: its webhooks cannot be verified, only retried.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BURST_RULE } from "../../lambdas/shared/config.js";
-import { TRANSPORT_REASONS, validateEvent } from "../../lambdas/shared/event-validation.js";
-import { createSignatureVerifier, type SignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
-import { WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
+import { TRANSPORT_REASONS, validateEvent } from "../../lambdas/webhook/event-validation.js";
+import { createSignatureVerifier, type SignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
+import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { DEFAULT_APP_ID } from "../../local/local-files.js";
 import { createPreludeSigner, type ServedJwks } from "../../local/prelude-signer.js";
 import { buildScenario, type SampleRequest, SCENARIOS } from "../../local/send-samples.js";

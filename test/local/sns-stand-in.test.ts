@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatPage } from "../../lambdas/shared/page-format.js";
-import { publishPage } from "../../lambdas/shared/sns-pager.js";
+import { formatPage } from "../../lambdas/pages/page-format.js";
+import { publishPage } from "../../lambdas/pages/sns-pager.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
 import { createLocalPager, formatForTerminal } from "../../local/local-pager.js";
 import { type PublishRecord, type SnsStandIn, startSnsStandIn } from "../../local/sns-stand-in.js";
-import { buildResolvePage, buildTriggerPage } from "../paging/burst-page-factory.js";
+import { buildResolvePage, buildTriggerPage } from "../helpers/burst-page-factory.js";
 
 const TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:hookwatch-paging";
 

@@ -5,7 +5,7 @@ import {
   readWebhookMessage,
   toSendMessageInput,
   type WebhookMessage,
-} from "../../lambdas/shared/webhook-message.js";
+} from "../../lambdas/webhook/webhook-message.js";
 import { failedMessageIds, type SqsHandler, type SqsPoller, startSqsPoller } from "../../local/sqs-poller.js";
 import { countMessages, type SqsStandIn, startSqsStandIn } from "../../local/sqs-stand-in.js";
 import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";

@@ -7,7 +7,7 @@ import {
 import { WEBHOOK_PATH } from "../../infra/webhook-ingress.js";
 import { MIN_MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/webhook-queue.js";
 import { buildWebhookRequestTemplate } from "../../infra/webhook-request-template.js";
-import { WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import {
   parseRateExpression,
   readStackSettings,

@@ -1,6 +1,6 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { EVENTS_TABLE, STATE_TABLE } from "../../lambdas/shared/table-model.js";
+import { EVENTS_TABLE, STATE_TABLE } from "../../lambdas/runtime/table-model.js";
 import { createTestTables, localDynamoDb } from "../helpers/test-tables.js";
 
 describe("tables created from the stack template", () => {

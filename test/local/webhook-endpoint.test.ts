@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildWebhookRequestTemplate } from "../../infra/webhook-request-template.js";
 import { answerChallenge } from "../../lambdas/challenge/answer-challenge.js";
-import { WEBHOOK_ATTRIBUTES, WEBHOOK_HEADERS } from "../../lambdas/shared/webhook-message.js";
+import { WEBHOOK_ATTRIBUTES, WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import type { SendMessageParameters } from "../../local/api-gateway-vtl.js";
 import type { WebhookPostSettings } from "../../local/stack-settings.js";
 import { PortInUseError, startWebhookEndpoint, type WebhookEndpoint } from "../../local/webhook-endpoint.js";

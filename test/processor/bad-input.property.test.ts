@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MessageOutcome, processMessage } from "../../lambdas/processor/process-message.js";
-import { RESPONSE_REASONS, TRANSPORT_REASONS } from "../../lambdas/shared/event-validation.js";
+import { RESPONSE_REASONS, TRANSPORT_REASONS } from "../../lambdas/webhook/event-validation.js";
 import { APP_ID, batchBody, webhookMessage } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
   snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
   ({ handler } = await import("../../lambdas/processor/handler.js"));
   // Throttle every write of one poison event, as DynamoDB would under a hot partition.
-  const { dynamodb } = await import("../../lambdas/shared/aws-clients.js");
+  const { dynamodb } = await import("../../lambdas/runtime/aws-clients.js");
   dynamodb.middlewareStack.add(
     (next, ctx) => async (args) => {
       const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;

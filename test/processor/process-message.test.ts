@@ -1,7 +1,8 @@
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processMessage, RetryLaterError } from "../../lambdas/processor/process-message.js";
-import { RESPONSE_REASONS, TRANSPORT_REASONS } from "../../lambdas/shared/event-validation.js";
+import { processMessage } from "../../lambdas/processor/process-message.js";
+import { RetryLaterError } from "../../lambdas/runtime/retry-later-error.js";
+import { RESPONSE_REASONS, TRANSPORT_REASONS } from "../../lambdas/webhook/event-validation.js";
 import { createPreludeSigner } from "../../local/prelude-signer.js";
 import {
   APP_ID,

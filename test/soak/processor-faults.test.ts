@@ -3,7 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dynamodb } from "../../lambdas/shared/aws-clients.js";
+import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
 import { FAULT_MARKER } from "../../soak/fault-proxy.js";
 import { claimWrites, createProcessorFaults, ProcessorCrashError } from "../../soak/processor-faults.js";
 import { createSeededRandom } from "../../soak/seeded-random.js";

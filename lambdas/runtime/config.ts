@@ -1,9 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import * as z from "zod/mini";
 import { appIdList, ConfigError, describeIssues, splitAppIds } from "./env-config.js";
-import type { EventStore } from "./event-store.js";
 import type { Hook } from "./hooks.js";
-import type { IntakeRecords } from "./intake-records.js";
 
 export interface BurstRule {
   /** Transport failures within `windowSeconds` of each other that open a burst. */
@@ -139,7 +137,7 @@ export function verifierSettings(config: Config) {
 }
 
 /** Both tables as the event store and the burst code take them. */
-export function tablesFor(config: Config, client: DynamoDBClient): EventStore {
+export function tablesFor(config: Config, client: DynamoDBClient) {
   return {
     client,
     eventsTableName: config.eventsTableName,
@@ -149,7 +147,7 @@ export function tablesFor(config: Config, client: DynamoDBClient): EventStore {
 }
 
 /** Where quarantined and rejected input is kept: quarantine as long as events, rejections shorter. */
-export function intakeRecordsFor(config: Config, client: DynamoDBClient): IntakeRecords {
+export function intakeRecordsFor(config: Config, client: DynamoDBClient) {
   return {
     client,
     stateTableName: config.stateTableName,

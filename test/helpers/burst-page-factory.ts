@@ -1,4 +1,4 @@
-import type { BurstPage, PageSample } from "../../lambdas/shared/burst-page.js";
+import type { BurstPage, PageSample } from "../../lambdas/pages/burst-page.js";
 
 /** A step-up failure as Prelude reports it. */
 export const STEP_UP_SAMPLE: PageSample = {

@@ -1,4 +1,4 @@
-import type { Hook } from "./hooks.js";
+import type { Hook } from "../runtime/hooks.js";
 
 /** One sample event shown in a page. */
 export interface PageSample {

@@ -1,4 +1,7 @@
-import { type BurstObserver, RetryLaterError, type TransportFailure } from "../processor/process-message.js";
+import type { BurstRule } from "../runtime/config.js";
+import type { Hook } from "../runtime/hooks.js";
+import { RetryLaterError } from "../runtime/retry-later-error.js";
+import type { PreludeEvent } from "../webhook/event-validation.js";
 import { type BurstPublishing, publishTrigger, resolveBurst } from "./burst-publishing.js";
 import {
   addCandidate,
@@ -18,8 +21,18 @@ import {
   readSamples,
 } from "./burst-state.js";
 import { type BurstWindow, type FailurePoint, findBurstWindow } from "./burst-window.js";
-import type { BurstRule } from "./config.js";
-import type { Hook } from "./hooks.js";
+
+/** A transport failure, stored or already stored, handed to burst detection. */
+export interface TransportFailure {
+  readonly event: PreludeEvent;
+  readonly hook: Hook;
+  readonly occurredAtMs: number;
+}
+
+export interface BurstObserver {
+  /** Called with every transport failure of a message, new or redelivered, so a retry completes a page. */
+  observe(appId: string, failures: readonly TransportFailure[]): Promise<void>;
+}
 
 export interface BurstTrackerDeps extends BurstPublishing {
   readonly now: () => number;

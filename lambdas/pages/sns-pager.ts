@@ -5,8 +5,8 @@ import {
   type SNSClient,
 } from "@aws-sdk/client-sns";
 import type { BurstPage } from "./burst-page.js";
-import type { Pager } from "./burst-publishing.js";
 import { type FormattedPage, formatPage } from "./page-format.js";
+import type { Pager } from "./pager.js";
 
 /** Thrown when a page cannot be published as SNS requires; the message says what was wrong. */
 export class PagePublishError extends Error {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
-import { type Hook, hookOfEventType } from "./hooks.js";
+import { type Hook, hookOfEventType } from "../runtime/hooks.js";
 
 export type ReasonClass = "transport" | "response" | "unknown";
 

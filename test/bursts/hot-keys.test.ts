@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processMessage } from "../../lambdas/processor/process-message.js";
-import { DEFAULT_BURST_RULE } from "../../lambdas/shared/config.js";
+import { DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
 import { countItemWrites } from "../helpers/item-write-counter.js";
 import { batchBody, migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";

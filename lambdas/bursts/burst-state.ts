@@ -9,12 +9,12 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { expiresAfterDays, type Item, readNumber, readString, toItem } from "./attribute-values.js";
-import type { PageSample } from "./burst-page.js";
+import type { PageSample } from "../pages/burst-page.js";
+import { expiresAfterDays, type Item, readNumber, readString, toItem } from "../runtime/attribute-values.js";
+import type { Hook } from "../runtime/hooks.js";
+import { EVENTS_TABLE, STATE_TABLE } from "../runtime/table-model.js";
+import { hookKey, occurredKey } from "../webhook/event-store.js";
 import type { FailurePoint } from "./burst-window.js";
-import { hookKey, occurredKey } from "./event-store.js";
-import type { Hook } from "./hooks.js";
-import { EVENTS_TABLE, STATE_TABLE } from "./table-model.js";
 
 /** Where burst state lives: the state table, one partition per app and hook. */
 export interface BurstTables {

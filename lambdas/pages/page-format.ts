@@ -1,6 +1,6 @@
+import { type Hook, hookLabel } from "../runtime/hooks.js";
+import { TRANSPORT_REASONS } from "../webhook/event-validation.js";
 import type { BurstPage, PageSample } from "./burst-page.js";
-import { TRANSPORT_REASONS } from "./event-validation.js";
-import { type Hook, hookLabel } from "./hooks.js";
 
 /** PagerDuty Events API v2 severities; with dynamic notifications critical/error page at high urgency. */
 export type PageSeverity = "critical" | "error" | "warning" | "info";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createBurstTracker } from "../../lambdas/bursts/burst-tracker.js";
 import { processMessage } from "../../lambdas/processor/process-message.js";
-import { createBurstTracker } from "../../lambdas/shared/burst-tracker.js";
 import { APP_ID, batchBody, migrationFailure, stepUpFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 

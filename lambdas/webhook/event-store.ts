@@ -4,9 +4,9 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { expiresAfterDays, type Item, readString, toItem, utcDay } from "./attribute-values.js";
+import { expiresAfterDays, type Item, readString, toItem, utcDay } from "../runtime/attribute-values.js";
+import { EVENTS_TABLE } from "../runtime/table-model.js";
 import type { PreludeEvent } from "./event-validation.js";
-import { EVENTS_TABLE } from "./table-model.js";
 
 export interface EventStore {
   readonly client: DynamoDBClient;

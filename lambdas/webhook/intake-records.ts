@@ -1,5 +1,5 @@
 import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { expiresAfterDays, toItem, utcDay } from "./attribute-values.js";
+import { expiresAfterDays, toItem, utcDay } from "../runtime/attribute-values.js";
 import { sha256Hex } from "./event-validation.js";
 
 /** What hookwatch keeps of input it could not accept, in the state table, listable by day. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSignatureVerifier, type SignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
+import { createSignatureVerifier, type SignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
 import { type JwksEndpoint, startJwksEndpoint } from "./jwks-server.js";
 
 /**

@@ -1,9 +1,9 @@
 import { PublishCommand, type PublishCommandInput, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { BurstPage } from "../../lambdas/shared/burst-page.js";
-import type { PageDocument } from "../../lambdas/shared/page-format.js";
-import { formatPage } from "../../lambdas/shared/page-format.js";
+import type { BurstPage } from "../../lambdas/pages/burst-page.js";
+import type { PageDocument } from "../../lambdas/pages/page-format.js";
+import { formatPage } from "../../lambdas/pages/page-format.js";
 import {
   createSnsPager,
   MAX_PUBLISH_BYTES,
@@ -11,13 +11,13 @@ import {
   PagePublishError,
   PROTOCOL_KEYS,
   publishPage,
-} from "../../lambdas/shared/sns-pager.js";
+} from "../../lambdas/pages/sns-pager.js";
 import {
   buildDelayedPage,
   buildResolvePage,
   buildTriggerPage,
   STEP_UP_SAMPLES,
-} from "./burst-page-factory.js";
+} from "../helpers/burst-page-factory.js";
 
 const TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:hookwatch-pages";
 

@@ -3,7 +3,7 @@ import {
   createSignatureVerifier,
   type SignatureCheck,
   type SignatureVerifierOptions,
-} from "../../lambdas/shared/signature-verifier.js";
+} from "../../lambdas/webhook/signature-verifier.js";
 import { jwkA, jwkB, jwkC, signatures, signedBody, tamper, toBase64Url } from "./fixtures.js";
 import { type JwksEndpoint, startJwksEndpoint, unreachableJwksUrl } from "./jwks-server.js";
 

@@ -1,4 +1,7 @@
-import type { BurstPage } from "./burst-page.js";
+import type { BurstPage } from "../pages/burst-page.js";
+import type { Pager } from "../pages/pager.js";
+import type { BurstRule } from "../runtime/config.js";
+import type { Hook } from "../runtime/hooks.js";
 import {
   type BurstRecord,
   type BurstSummary,
@@ -10,12 +13,6 @@ import {
   releaseClaim,
   summarizeBurst,
 } from "./burst-state.js";
-import type { BurstRule } from "./config.js";
-import type { Hook } from "./hooks.js";
-
-export interface Pager {
-  publish(page: BurstPage): Promise<void>;
-}
 
 export interface BurstPublishing {
   readonly tables: BurstTables;
@@ -27,15 +24,6 @@ export interface BurstPublishing {
 
 export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 
-/** A pager that also reports each publish, for the PagesPublished and ResolvesPublished metrics. */
-export function reportingPager(pager: Pager, onPublished: (page: BurstPage) => void): Pager {
-  return {
-    async publish(page) {
-      await pager.publish(page);
-      onPublished(page);
-    },
-  };
-}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A burst's trigger page, from its stored state only: a repeat says the same thing. */

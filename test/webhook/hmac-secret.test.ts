@@ -34,7 +34,7 @@ const server = createServer(async (request: IncomingMessage, response) => {
 const ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:hookwatch-hmac-AbCdEf";
 const SECRET = "test-only-hmac-secret-value";
 
-let loadSecretString: typeof import("../../lambdas/shared/secret-string.js").loadSecretString;
+let loadSecretString: typeof import("../../lambdas/runtime/secret-string.js").loadSecretString;
 const loadHmacSecret = (arn: string, options: { cacheSeconds?: number; now?: () => number } = {}) =>
   loadSecretString(arn, { ...options, label: "HMAC secret" });
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   // Standard SDK configuration, as in Lambda: the module-scope client finds the endpoint in the environment.
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ({ loadSecretString } = await import("../../lambdas/shared/secret-string.js"));
+  ({ loadSecretString } = await import("../../lambdas/runtime/secret-string.js"));
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSignatureVerifier } from "../../lambdas/shared/signature-verifier.js";
+import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
 import {
   createPreludeSigner,
   DEV_KEY_FILE,

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { BurstPage } from "../../lambdas/shared/burst-page.js";
-import { HOOKS } from "../../lambdas/shared/hooks.js";
-import { formatDuration, formatPage } from "../../lambdas/shared/page-format.js";
+import type { BurstPage } from "../../lambdas/pages/burst-page.js";
+import { formatDuration, formatPage } from "../../lambdas/pages/page-format.js";
+import { HOOKS } from "../../lambdas/runtime/hooks.js";
 import {
   buildDelayedPage,
   buildResolvePage,
   buildTriggerPage,
   STEP_UP_SAMPLE,
   STEP_UP_SAMPLES,
-} from "./burst-page-factory.js";
+} from "../helpers/burst-page-factory.js";
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
