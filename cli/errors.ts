@@ -1,4 +1,4 @@
-/** Exit codes scripts can rely on; the README's CLI section lists them. */
+/** Exit codes scripts can rely on; docs/cli.md lists them ("Global options, output, exit codes"). */
 export const EXIT_CODE = {
   ok: 0,
   /** Something failed: AWS, the local pipeline, a missing stack or credentials. */

@@ -6,14 +6,14 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from "@aws-sdk/client-dynamodb";
+import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
 import {
   type BurstRecord,
   type BurstTables,
   groupPartition,
-  latestTransportFailure,
-  listOpenBursts,
   toBurstRecord,
-} from "../lambdas/bursts/burst-state.js";
+} from "../lambdas/bursts/burst-record.js";
+import { latestTransportFailure } from "../lambdas/bursts/failure-index.js";
 import type { Item } from "../lambdas/runtime/attribute-values.js";
 import type { Hook } from "../lambdas/runtime/hooks.js";
 import { EVENTS_TABLE } from "../lambdas/runtime/table-model.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
-import { listOpenBursts } from "../lambdas/bursts/burst-state.js";
+import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
 import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../local/local-pipeline.js";

@@ -2,17 +2,10 @@ import type { BurstPage } from "../pages/burst-page.js";
 import type { Pager } from "../pages/pager.js";
 import type { BurstRule } from "../runtime/config.js";
 import type { Hook } from "../runtime/hooks.js";
-import {
-  type BurstRecord,
-  type BurstSummary,
-  type BurstTables,
-  claimPublish,
-  closeBurst,
-  markPaged,
-  readBurst,
-  releaseClaim,
-  summarizeBurst,
-} from "./burst-state.js";
+import { claimPublish, closeBurst, markPaged, releaseClaim } from "./burst-lifecycle.js";
+import { readBurst } from "./burst-queries.js";
+import type { BurstRecord, BurstSummary, BurstTables } from "./burst-record.js";
+import { summarizeBurst } from "./failure-index.js";
 
 export interface BurstPublishing {
   readonly tables: BurstTables;

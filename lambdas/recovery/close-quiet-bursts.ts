@@ -1,5 +1,6 @@
 import { type BurstPublishing, publishTrigger, resolveBurst } from "../bursts/burst-publishing.js";
-import { findBurstEnd, latestTransportFailure, listOpenBursts } from "../bursts/burst-state.js";
+import { listOpenBursts } from "../bursts/burst-queries.js";
+import { findBurstEnd, latestTransportFailure } from "../bursts/failure-index.js";
 
 export interface RecoveryOutcome {
   readonly open: number;

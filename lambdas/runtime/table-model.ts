@@ -1,6 +1,6 @@
 /**
  * Key and attribute names of hookwatch's two tables, shared by the stack that creates them
- * and the code that reads and writes them. The README's "Item model" section explains them.
+ * and the code that reads and writes them. docs/how-it-works.md ("Item model") explains them.
  */
 export const EVENTS_TABLE = {
   partitionKey: "dispatch_id",

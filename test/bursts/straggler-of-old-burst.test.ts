@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { groupPartition } from "../../lambdas/bursts/burst-state.js";
+import { groupPartition } from "../../lambdas/bursts/burst-record.js";
 import { APP_ID, migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 

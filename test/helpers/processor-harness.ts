@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import type { BurstTables } from "../../lambdas/bursts/burst-state.js";
+import type { BurstTables } from "../../lambdas/bursts/burst-record.js";
 import { createBurstTracker } from "../../lambdas/bursts/burst-tracker.js";
 import type { BurstPage } from "../../lambdas/pages/burst-page.js";
 import type { Pager } from "../../lambdas/pages/pager.js";

@@ -1,0 +1,175 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { expiresAfterDays } from "../runtime/attribute-values.js";
+import {
+  type BurstRecord,
+  type BurstSummary,
+  type BurstTables,
+  burstAttributes,
+  type GroupHead,
+  groupPartition,
+  HEAD_SK,
+  iso,
+  OPEN_FLAG,
+} from "./burst-record.js";
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+/** Sends a conditional write; false when its condition did not hold, any other error thrown. */
+async function writeIfConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Opens a burst: the head moves from the version the caller read to the next one, and the burst
+ * item appears, in one transaction. Of any number of racing openers exactly one succeeds.
+ */
+export async function openBurst(tables: BurstTables, burst: BurstRecord, head: GroupHead): Promise<boolean> {
+  const pk = groupPartition(burst.group);
+  return writeIfConditionHolds(() =>
+    tables.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tables.stateTableName,
+              Key: { pk: { S: pk }, sk: { S: HEAD_SK } },
+              UpdateExpression: "SET open_burst_sk = :sk, version = :next",
+              ConditionExpression:
+                "attribute_not_exists(open_burst_sk) AND (attribute_not_exists(version) OR version = :version)",
+              ExpressionAttributeValues: {
+                ":sk": { S: burst.sk },
+                ":version": { N: String(head.version) },
+                ":next": { N: String(head.version + 1) },
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: tables.stateTableName,
+              Item: {
+                pk: { S: pk },
+                sk: { S: burst.sk },
+                open_flag: { S: OPEN_FLAG },
+                ...burstAttributes(burst),
+                expires_at: { N: String(expiresAfterDays(Date.parse(burst.openedAt), tables.retentionDays)) },
+              },
+              ConditionExpression: "attribute_not_exists(sk)",
+            },
+          },
+        ],
+      }),
+    ),
+  );
+}
+
+export type ClaimKind = "page" | "resolve";
+
+/**
+ * Claims the right to publish a burst's page or resolve for `leaseMs`. Racing invocations see one
+ * winner; a claim left by a crash expires, so a retry or the schedule can publish after all.
+ */
+export async function claimPublish(
+  tables: BurstTables,
+  burst: BurstRecord,
+  kind: ClaimKind,
+  nowMs: number,
+  leaseMs: number,
+): Promise<boolean> {
+  const done = kind === "page" ? "paged_at" : "resolved_at";
+  const claim = `${kind}_claim_until`;
+  return writeIfConditionHolds(() =>
+    tables.client.send(
+      new UpdateItemCommand({
+        TableName: tables.stateTableName,
+        Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
+        UpdateExpression: `SET ${claim} = :until`,
+        ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)`,
+        ExpressionAttributeValues: { ":until": { N: String(nowMs + leaseMs) }, ":now": { N: String(nowMs) } },
+      }),
+    ),
+  );
+}
+
+/** Gives a claim back after a failed publish, so the next attempt need not wait for the lease. */
+export async function releaseClaim(tables: BurstTables, burst: BurstRecord, kind: ClaimKind): Promise<void> {
+  await tables.client.send(
+    new UpdateItemCommand({
+      TableName: tables.stateTableName,
+      Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
+      UpdateExpression: `REMOVE ${kind}_claim_until`,
+    }),
+  );
+}
+
+export async function markPaged(tables: BurstTables, burst: BurstRecord, nowMs: number): Promise<void> {
+  await tables.client.send(
+    new UpdateItemCommand({
+      TableName: tables.stateTableName,
+      Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
+      UpdateExpression: "SET paged_at = :at",
+      ExpressionAttributeValues: { ":at": { S: iso(nowMs) } },
+    }),
+  );
+}
+
+/**
+ * Closes a burst after its resolve went out: the burst leaves the open index and the head is
+ * freed (and moves on a version), in one transaction. Closing twice is a no-op.
+ */
+export async function closeBurst(
+  tables: BurstTables,
+  burst: BurstRecord,
+  summary: BurstSummary,
+  nowMs: number,
+): Promise<boolean> {
+  const pk = groupPartition(burst.group);
+  return writeIfConditionHolds(() =>
+    tables.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tables.stateTableName,
+              Key: { pk: { S: pk }, sk: { S: HEAD_SK } },
+              UpdateExpression: "REMOVE open_burst_sk ADD version :one",
+              ConditionExpression: "open_burst_sk = :sk",
+              ExpressionAttributeValues: { ":sk": { S: burst.sk }, ":one": { N: "1" } },
+            },
+          },
+          {
+            Update: {
+              TableName: tables.stateTableName,
+              Key: { pk: { S: pk }, sk: { S: burst.sk } },
+              UpdateExpression:
+                "SET #status = :closed, resolved_at = :at, last_failure_at = :last, transport_count = :transport, counts_by_reason = :counts, response_count = :response REMOVE open_flag",
+              ConditionExpression: "#status = :open",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: {
+                ":closed": { S: "closed" },
+                ":open": { S: "open" },
+                ":at": { S: iso(nowMs) },
+                ":last": { S: iso(summary.lastFailureMs) },
+                ":transport": { N: String(summary.transportCount) },
+                ":counts": { S: JSON.stringify(summary.countsByReason) },
+                ":response": { N: String(summary.responseCount) },
+              },
+            },
+          },
+        ],
+      }),
+    ),
+  );
+}
