@@ -1,4 +1,4 @@
-import { shellWord } from "../../lambdas/pages/page-format.js";
+import { shellWord } from "../../lambdas/pages/plain-text.js";
 import type { CommandLine } from "../command-line.js";
 import { type Column, excerpt, formatTable, plural } from "../format.js";
 import { type IntakeKind, type IntakeRow, listIntakeRecords } from "../queries.js";

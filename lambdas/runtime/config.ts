@@ -3,6 +3,13 @@ import * as z from "zod/mini";
 import { appIdList, ConfigError, describeIssues, splitAppIds } from "./env-config.js";
 import type { Hook } from "./hooks.js";
 
+/*
+ * The runtime room holds what every function needs at run time and nothing of the domain: configuration
+ * parsed once at cold start (this file, env-config), the SDK clients, secrets, metrics, the tables' key
+ * names and attribute helpers, the two hooks' names, and the error that asks SQS for a retry. It imports
+ * from no other room.
+ */
+
 export interface BurstRule {
   /** Transport failures within `windowSeconds` of each other that open a burst. */
   readonly threshold: number;

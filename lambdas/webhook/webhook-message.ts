@@ -1,5 +1,13 @@
 import type { SQSRecord } from "aws-lambda";
 
+/*
+ * The webhook room owns reading what Prelude sent: this message contract between the ingress and the
+ * processor, the signature check (signature-verifier, with the JWKS cache), the validation of each event
+ * (event-validation), storing each event exactly once (event-store), and keeping what could not be
+ * accepted, with its reason (intake-records). It never decides about bursts or pages: it only tells the
+ * processor what it stored.
+ */
+
 /**
  * The contract between the ingress (API Gateway, or the local endpoint) and the processor:
  * one SQS message is one webhook POST. The body is the raw request body, byte for byte;

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BurstPage } from "../../lambdas/pages/burst-page.js";
-import { formatDuration, formatPage } from "../../lambdas/pages/page-format.js";
+import { formatPage } from "../../lambdas/pages/page-format.js";
+import { formatDuration } from "../../lambdas/pages/plain-text.js";
 import { HOOKS } from "../../lambdas/runtime/hooks.js";
 import {
   buildDelayedPage,

@@ -2,7 +2,7 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from "@aws-sdk/cl
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { BurstPage } from "../../lambdas/pages/burst-page.js";
-import type { PageDocument } from "../../lambdas/pages/page-format.js";
+import type { PageDocument } from "../../lambdas/pages/page-document.js";
 import { formatPage } from "../../lambdas/pages/page-format.js";
 import {
   createSnsPager,
