@@ -44,7 +44,7 @@ export interface OperationsAlarmsProps {
 
 /**
  * Operational alarms about hookwatch itself (not pages about the user's hooks). Each notifies
- * the operations topic when it fires and when it recovers. README "Deploy" explains each one.
+ * the operations topic when it fires and when it recovers. docs/deploy.md ("Alarms") explains each one.
  */
 export class OperationsAlarms extends Construct {
   readonly deadLetterQueueDepth: Alarm;
