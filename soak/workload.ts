@@ -45,7 +45,7 @@ export interface SentEvent {
   /** `JSON.stringify` of the element: what hookwatch keeps as `raw`. */
   readonly raw: string;
   readonly verdict: "store" | "quarantine";
-  /** The key the README documents (`dispatch_id`, else `event_id:<id>`); absent for content-hash keys. */
+  /** The key docs/how-it-works.md documents (`dispatch_id`, else `event_id:<id>`); absent for content-hash keys. */
   readonly key?: string;
   readonly type?: string;
   readonly reason?: string;
