@@ -24,6 +24,24 @@ import { buildWebhookRequestTemplate } from "./webhook-request-template.js";
 /** The path Prelude posts to, and where the local endpoint listens too. */
 export const WEBHOOK_PATH = "webhook";
 
+/**
+ * The `Content-Type` values a webhook POST may carry, each mapped to the same request template
+ * and body model. Prelude documents only "JSON". API Gateway selects the template whose key
+ * "matches" the request's Content-Type (developerguide/integration-passthrough-behaviors.html)
+ * without saying whether parameters or letter case take part in the match, so every spelling a
+ * JSON client commonly sends is a key of its own; with `NEVER` passthrough, any other gets 415,
+ * which the 4XX alarm reports (docs/guarantees.md, "Content types"). A request without the header
+ * counts as `application/json`.
+ */
+export const WEBHOOK_CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/json;charset=utf-8",
+  "application/json; charset=UTF-8",
+  "application/json;charset=UTF-8",
+  "Application/JSON",
+] as const;
+
 export interface WebhookIngressProps {
   /** Where each POST is written, as one message. */
   readonly queue: IQueue;
@@ -88,13 +106,13 @@ export class WebhookIngress extends Construct {
         validateRequestBody: true,
         validateRequestParameters: true,
       }),
-      requestModels: {
-        "application/json": this.api.addModel("WebhookBody", {
+      requestModels: forEachContentType(
+        this.api.addModel("WebhookBody", {
           contentType: "application/json",
           description: "Any non-empty JSON object; the processor validates the events inside",
           schema: { schema: JsonSchemaVersion.DRAFT4, type: JsonSchemaType.OBJECT, minProperties: 1 },
         }),
-      },
+      ),
       requestParameters: {
         [`method.request.header.${WEBHOOK_HEADERS.signature}`]: props.requireSignature ?? true,
       },
@@ -154,7 +172,7 @@ export class WebhookIngress extends Construct {
         requestParameters: {
           "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
         },
-        requestTemplates: json(buildWebhookRequestTemplate()),
+        requestTemplates: forEachContentType(buildWebhookRequestTemplate()),
         integrationResponses: [
           // Exactly 200: Prelude treats any other status, even 202, as a failed delivery.
           { selectionPattern: "2\\d{2}", statusCode: "200", responseTemplates: json(responseBody("queued")) },
@@ -170,6 +188,10 @@ export class WebhookIngress extends Construct {
       },
     });
   }
+}
+
+function forEachContentType<T>(value: T): Record<string, T> {
+  return Object.fromEntries(WEBHOOK_CONTENT_TYPES.map((contentType) => [contentType, value]));
 }
 
 function responseBody(message: string): string {

@@ -6,6 +6,12 @@ import { Construct } from "constructs";
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Fewer receives risk sending a message to the dead-letter queue during a short throttling spell. */
 export const MIN_MAX_RECEIVE_COUNT = 5;
+/**
+ * SQS's largest message (body plus attributes) since August 2025: 1 MiB. A queue that does not
+ * say otherwise keeps the old 256 KiB default, and SendMessage refuses anything larger with 400,
+ * which the gateway passes on to Prelude as 400 on every retry (docs/guarantees.md, "Batch size").
+ */
+export const MAX_MESSAGE_SIZE_BYTES = 1_048_576;
 
 export interface WebhookQueueProps {
   /** Timeout of the function that consumes the queue. */
@@ -24,7 +30,8 @@ export interface WebhookQueueProps {
 
 /**
  * The queue API Gateway writes each webhook POST to, and its dead-letter queue. Both keep
- * messages 14 days (the most SQS allows), are encrypted at rest and refuse requests without TLS.
+ * messages 14 days and take messages of 1 MiB (the most SQS allows of each), are encrypted at rest
+ * and refuse requests without TLS.
  */
 export class WebhookQueue extends Construct {
   readonly queue: Queue;
@@ -47,6 +54,7 @@ export class WebhookQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
     };
 
     this.deadLetterQueue = new Queue(this, "DeadLetterQueue", common);

@@ -3,7 +3,6 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { answerChallenge } from "../lambdas/challenge/answer-challenge.js";
 import { createTables } from "./create-tables.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
@@ -272,9 +271,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       port,
       path: settings.webhookPost.path,
       post: settings.webhookPost,
-      sendMessage: async (parameters) => {
-        await sqs.client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl, ...parameters }));
-      },
+      sendMessage: (parameters) => sqs.sendMessage(parameters),
       answerChallenge: (query) => answerChallenge(query, verificationToken, settings.challengeAppIds),
       log,
     });

@@ -1,8 +1,18 @@
 import type { Server } from "node:http";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+  SQSServiceException,
+} from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
+import type { SendMessageParameters } from "./api-gateway-vtl.js";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.js";
 import type { QueueSettings } from "./stack-settings.js";
+
+/** SQS's maximum message size for a queue that does not set one (before the 2025 raise to 1 MiB). */
+export const SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE_BYTES = 262_144;
 
 /** The webhook queue and its dead-letter queue, served by `local-aws-sqs` over the real SQS API. */
 export interface SqsStandIn {
@@ -10,12 +20,21 @@ export interface SqsStandIn {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly deadLetterQueueUrl: string;
+  /** The webhook queue's maximum message size in bytes, as SendMessage enforces it. */
+  readonly maximumMessageSizeBytes: number;
+  /** SendMessage to the webhook queue; refuses an oversized message as SQS does (400 InvalidParameterValue). */
+  sendMessage(parameters: SendMessageParameters): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface SqsStandInOptions {
-  /** The stack's queue settings (visibility timeout, receive count, retention). */
-  readonly queue: QueueSettings;
+  /**
+   * The stack's queue settings (visibility timeout, receive count, retention, maximum message size;
+   * SQS's default maximum when absent).
+   */
+  readonly queue: Omit<QueueSettings, "maximumMessageSizeBytes"> & {
+    readonly maximumMessageSizeBytes?: number;
+  };
   readonly deadLetterQueue: { readonly messageRetentionPeriodSeconds?: number };
   readonly queueName?: string;
 }
@@ -51,10 +70,16 @@ export async function startSqsStandIn(
     const name = options.queueName ?? "hookwatch-webhooks";
     const retention = (seconds?: number) =>
       seconds === undefined ? {} : { MessageRetentionPeriod: String(seconds) };
+    const maximumMessageSizeBytes =
+      options.queue.maximumMessageSizeBytes ?? SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE_BYTES;
+    const MaximumMessageSize = String(maximumMessageSizeBytes);
     const deadLetter = await client.send(
       new CreateQueueCommand({
         QueueName: `${name}-dlq`,
-        Attributes: retention(options.deadLetterQueue.messageRetentionPeriodSeconds),
+        Attributes: {
+          MaximumMessageSize,
+          ...retention(options.deadLetterQueue.messageRetentionPeriodSeconds),
+        },
       }),
     );
     const deadLetterArn = await queueArnOf(client, deadLetter.QueueUrl);
@@ -63,6 +88,7 @@ export async function startSqsStandIn(
         QueueName: name,
         Attributes: {
           VisibilityTimeout: String(options.queue.visibilityTimeoutSeconds),
+          MaximumMessageSize,
           ...retention(options.queue.messageRetentionPeriodSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: deadLetterArn,
@@ -71,18 +97,51 @@ export async function startSqsStandIn(
         },
       }),
     );
+    const queueUrl = required(queue.QueueUrl);
     return {
       endpoint,
       client,
-      queueUrl: required(queue.QueueUrl),
+      queueUrl,
       queueArn: await queueArnOf(client, queue.QueueUrl),
       deadLetterQueueUrl: required(deadLetter.QueueUrl),
+      maximumMessageSizeBytes,
+      sendMessage: async (parameters) => {
+        refuseOversizedMessage(parameters, maximumMessageSizeBytes);
+        await client.send(new SendMessageCommand({ QueueUrl: queueUrl, ...parameters }));
+      },
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * The size SQS counts against the queue's maximum: the UTF-8 bytes of the body and of each
+ * attribute's name, data type and value.
+ */
+export function messageSizeBytes(parameters: SendMessageParameters): number {
+  const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+  let size = bytes(parameters.MessageBody);
+  for (const [name, value] of Object.entries(parameters.MessageAttributes)) {
+    size += bytes(name) + bytes(value.DataType) + bytes(value.StringValue);
+  }
+  return size;
+}
+
+/**
+ * SQS's own refusal of an oversized message. `local-aws-sqs` checks the size too, but counts
+ * UTF-16 code units, so a body of multi-byte characters would slip past it.
+ */
+function refuseOversizedMessage(parameters: SendMessageParameters, maximum: number): void {
+  if (messageSizeBytes(parameters) <= maximum) return;
+  throw new SQSServiceException({
+    name: "InvalidParameterValue",
+    $fault: "client",
+    $metadata: { httpStatusCode: 400 },
+    message: `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
+  });
 }
 
 /** How many messages a queue holds, visible or in flight. */

@@ -16,6 +16,8 @@ export interface QueueSettings {
   readonly messageRetentionPeriodSeconds?: number;
   /** Receives before the queue moves a message to its dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** The largest message (body plus attributes, in bytes) SendMessage accepts. */
+  readonly maximumMessageSizeBytes: number;
 }
 
 export interface FunctionSettings {
@@ -77,6 +79,8 @@ export interface StackSettings {
 
 // SQS defaults when the template leaves a queue attribute out.
 const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+// The default of queues created before SQS raised its maximum to 1 MiB; the stricter reading.
+const SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE_BYTES = 262_144;
 // Lambda's defaults for an SQS event source mapping without these properties.
 const DEFAULT_BATCH_SIZE = 10;
 
@@ -136,6 +140,10 @@ export function readStackSettings(template: CfnTemplate): StackSettings {
       ),
       ...optionalNumber("messageRetentionPeriodSeconds", queue.Properties?.MessageRetentionPeriod),
       maxReceiveCount,
+      maximumMessageSizeBytes: numberOr(
+        queue.Properties?.MaximumMessageSize,
+        SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE_BYTES,
+      ),
     },
     deadLetterQueue: {
       ...optionalNumber("messageRetentionPeriodSeconds", deadLetterQueue.Properties?.MessageRetentionPeriod),

@@ -109,8 +109,7 @@ export async function startWebhookEndpoint(options: WebhookEndpointOptions): Pro
     const body = await readBody(request);
     if (body === undefined) return gateway(GATEWAY.tooLarge, "body over 10 MB");
     const headers = headersOf(request);
-    const contentType =
-      (headers["content-type"] ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "";
+    const contentType = requestContentType(headers);
     const post = options.post;
 
     if (post.validateParameters) {
@@ -226,6 +225,16 @@ function isOfType(value: unknown, type: string): boolean {
     default:
       return typeof value === type;
   }
+}
+
+/**
+ * The key API Gateway looks the request template and body model up by. Its documentation does not
+ * say whether parameters or letter case take part, so the local endpoint takes the strict reading,
+ * the header exactly as sent: what passes here passes in AWS under either reading. No header
+ * counts as `application/json` (developerguide/integration-passthrough-behaviors.html).
+ */
+export function requestContentType(headers: Readonly<Record<string, string>>): string {
+  return headers["content-type"] ?? "application/json";
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {

@@ -1,6 +1,8 @@
+import type { CfnElement } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
+import { WEBHOOK_CONTENT_TYPES } from "../../infra/webhook-ingress.js";
 import { buildWebhookRequestTemplate } from "../../infra/webhook-request-template.js";
 import { loadConfig } from "../../lambdas/runtime/config.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/runtime/metric-names.js";
@@ -66,7 +68,19 @@ describe("the synthesized stack with default settings", () => {
       });
       const templates = (onlyMethod("POST").Properties.Integration as { RequestTemplates: object })
         .RequestTemplates;
-      expect(Object.keys(templates)).toEqual(["application/json"]);
+      expect(Object.keys(templates)).toEqual([...WEBHOOK_CONTENT_TYPES]);
+    });
+
+    it("maps and validates JSON with a charset parameter or in capitals the same way as application/json", () => {
+      const method = onlyMethod("POST").Properties;
+      const templates = (method.Integration as { RequestTemplates: Record<string, string> }).RequestTemplates;
+      const models = method.RequestModels as Record<string, unknown>;
+
+      for (const contentType of ["application/json; charset=utf-8", "Application/JSON"]) {
+        expect(templates[contentType], contentType).toBe(buildWebhookRequestTemplate());
+        expect(models[contentType], contentType).toEqual(models["application/json"]);
+      }
+      expect(Object.keys(models)).toEqual([...WEBHOOK_CONTENT_TYPES]);
     });
 
     it("answers a queued POST with exactly 200 and no other 2xx", () => {
@@ -197,6 +211,14 @@ describe("the synthesized stack with default settings", () => {
       const timeout = (built.template.toJSON().Resources[processor["Fn::GetAtt"][0]] as Resource).Properties
         .Timeout as number;
       expect(main?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    });
+
+    it("takes SQS's largest message, 1 MiB, on the queue and its dead-letter queue", () => {
+      for (const queue of [built.stack.queue.queue, built.stack.queue.deadLetterQueue]) {
+        const id = built.stack.getLogicalId(queue.node.defaultChild as CfnElement);
+        const resource = built.template.toJSON().Resources[id] as Resource;
+        expect(resource.Properties.MaximumMessageSize).toBe(1_048_576);
+      }
     });
 
     it("encrypts every queue at rest and refuses requests without TLS", () => {

@@ -5,7 +5,11 @@ import {
   PROCESSOR_TIMEOUT,
 } from "../../infra/processor-functions.js";
 import { WEBHOOK_PATH } from "../../infra/webhook-ingress.js";
-import { MIN_MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/webhook-queue.js";
+import {
+  MAX_MESSAGE_SIZE_BYTES,
+  MIN_MAX_RECEIVE_COUNT,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from "../../infra/webhook-queue.js";
 import { buildWebhookRequestTemplate } from "../../infra/webhook-request-template.js";
 import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import {
@@ -42,6 +46,7 @@ describe("stack settings read from the synthesized template", () => {
         PROCESSOR_TIMEOUT.toSeconds() * VISIBILITY_TIMEOUT_FACTOR + PROCESSOR_BATCHING_WINDOW.toSeconds(),
       messageRetentionPeriodSeconds: 14 * 86_400,
       maxReceiveCount: MIN_MAX_RECEIVE_COUNT,
+      maximumMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
     });
     expect(settings.eventSource).toMatchObject({
       batchSize: PROCESSOR_BATCH_SIZE,
@@ -70,6 +75,15 @@ describe("stack settings read from the synthesized template", () => {
     const settings = readStackSettings(changed);
 
     expect(settings.eventSource).toMatchObject({ batchSize: 3, maximumBatchingWindowSeconds: 7 });
+  });
+
+  it("takes SQS's default maximum message size (256 KiB) for a queue that sets none", () => {
+    const withoutMaximum = structuredClone(template);
+    for (const resource of Object.values(withoutMaximum.Resources)) {
+      if (resource.Type === "AWS::SQS::Queue") delete resource.Properties?.MaximumMessageSize;
+    }
+
+    expect(readStackSettings(withoutMaximum).queue.maximumMessageSizeBytes).toBe(262_144);
   });
 
   it("refuses a stack whose queue has no dead-letter queue", () => {
