@@ -52,6 +52,7 @@ export class OperationsAlarms extends Construct {
   readonly processorErrors: Alarm;
   readonly recoveryErrors: Alarm;
   readonly api5xx: Alarm;
+  readonly api4xx: Alarm;
   readonly messagesRejected: Alarm;
   readonly notificationsUndelivered: Alarm;
 
@@ -98,6 +99,13 @@ export class OperationsAlarms extends Construct {
       description:
         "The webhook endpoint answered 5xx: API Gateway could not queue a POST (SQS throttling, permissions) or the challenge function failed. Prelude retries, but check the access logs' integrationError.",
     });
+    // Stage-wide, as the issue asks: per-method metrics would need detailed metrics (billed per metric).
+    this.api4xx = this.alarm("Api4xx", {
+      metric: props.apiStage.metricClientError({ statistic: "Sum", period: fiveMinutes }),
+      threshold: 1,
+      description:
+        "The webhook endpoint refused a request with a 4xx before it reached the queue: a body over the queue's 1 MiB (400), a content type without a template (415), a POST without a JSON object body or without X-Webhook-Signature (400), throttling (429), or a wrong path or activation token (403). Prelude retries a refused POST for two weeks, then drops it. The access log line's status, errorType, errorMessage, validationError and integrationStatus say why.",
+    });
     this.messagesRejected = this.alarm("MessagesRejected", {
       metric: serviceMetric(METRIC.messagesRejected),
       threshold: 1,
@@ -129,6 +137,7 @@ export class OperationsAlarms extends Construct {
       this.processorErrors,
       this.recoveryErrors,
       this.api5xx,
+      this.api4xx,
       this.messagesRejected,
       this.notificationsUndelivered,
     ];

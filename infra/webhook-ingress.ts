@@ -198,7 +198,12 @@ function responseBody(message: string): string {
   return `{"message": "${message}", "request_id": "$context.requestId"}`;
 }
 
-/** One JSON object per request. No query string: the activation GET carries the verification token. */
+/**
+ * One JSON object per request, saying why a refused one was refused: the gateway's response type
+ * and message (`UNSUPPORTED_MEDIA_TYPE`, `BAD_REQUEST_BODY`…), the model validation error, and SQS's
+ * status when SQS refused the message (developerguide/api-gateway-variables-for-access-logging.html).
+ * No query string: the activation GET carries the verification token.
+ */
 function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(
     JSON.stringify({
@@ -216,6 +221,7 @@ function accessLogFormat(): AccessLogFormat {
       integrationError: AccessLogField.contextIntegrationErrorMessage(),
       errorType: AccessLogField.contextErrorResponseType(),
       errorMessage: AccessLogField.contextErrorMessage(),
+      validationError: AccessLogField.contextErrorValidationErrorString(),
       xrayTraceId: AccessLogField.contextXrayTraceId(),
     }),
   );

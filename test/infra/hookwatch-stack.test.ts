@@ -145,6 +145,25 @@ describe("the synthesized stack with default settings", () => {
       });
     });
 
+    it("logs why the gateway refused a request: response type, message, validation error and SQS's status", () => {
+      const stage = onlyResource(built.template, "AWS::ApiGateway::Stage");
+      const fields = JSON.parse((stage.AccessLogSetting as { Format: string }).Format) as Record<
+        string,
+        string
+      >;
+
+      expect(Object.values(fields)).toEqual(
+        expect.arrayContaining([
+          "$context.status",
+          "$context.error.responseType",
+          "$context.error.message",
+          "$context.error.validationErrorString",
+          "$context.integrationStatus",
+          "$context.integrationErrorMessage",
+        ]),
+      );
+    });
+
     it("answers the activation GET with the challenge function", () => {
       const integration = onlyMethod("GET").Properties.Integration as { Type: string; Uri: unknown };
       expect(integration.Type).toBe("AWS_PROXY");
@@ -421,7 +440,7 @@ describe("the synthesized stack with default settings", () => {
     const alarms = () => Object.values(built.template.findResources("AWS::CloudWatch::Alarm")) as Resource[];
 
     it("notify the operations topic, never the paging topic, on alarm and on recovery", () => {
-      expect(alarms()).toHaveLength(7);
+      expect(alarms()).toHaveLength(8);
       const operations = ref(built.stack.topics.operations.topicArn);
       for (const alarm of alarms()) {
         expect(alarm.Properties.AlarmActions).toEqual([operations]);
@@ -458,6 +477,22 @@ describe("the synthesized stack with default settings", () => {
           ],
         ]),
       );
+    });
+
+    it("alarm on any 4xx the stage answers, so a POST refused at the door is never silent", () => {
+      const stage = ref(built.stack.ingress.api.deploymentStage.stageName);
+      built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/ApiGateway",
+        MetricName: "4XXError",
+        Dimensions: Match.arrayWith([
+          { Name: "ApiName", Value: Match.anyValue() },
+          { Name: "Stage", Value: stage },
+        ]),
+        Statistic: "Sum",
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        AlarmActions: [ref(built.stack.topics.operations.topicArn)],
+      });
     });
 
     it("alarm on the processor's rejected-message metric by its exact name and dimension", () => {
