@@ -72,6 +72,7 @@ export class HookwatchStack extends Stack {
       processor: this.functions.processor.function,
       recovery: this.functions.recovery.function,
       apiStage: this.ingress.api.deploymentStage,
+      refusedPosts: this.ingress.refusedPosts,
     });
     this.dashboard = new OperationsDashboard(this, "Operations", {
       queue: this.queue.queue,

@@ -35,6 +35,8 @@ export interface OperationsAlarmsProps {
   readonly processor: IFunction;
   readonly recovery: IFunction;
   readonly apiStage: Stage;
+  /** Webhook POSTs the gateway refused with a 4xx (`WebhookIngress.refusedPosts`). */
+  readonly refusedPosts: IMetric;
   /**
    * Age of the oldest queued webhook that means the processor is not keeping up.
    * @default Duration.minutes(5)
@@ -99,12 +101,11 @@ export class OperationsAlarms extends Construct {
       description:
         "The webhook endpoint answered 5xx: API Gateway could not queue a POST (SQS throttling, permissions) or the challenge function failed. Prelude retries, but check the access logs' integrationError.",
     });
-    // Stage-wide, as the issue asks: per-method metrics would need detailed metrics (billed per metric).
     this.api4xx = this.alarm("Api4xx", {
-      metric: props.apiStage.metricClientError({ statistic: "Sum", period: fiveMinutes }),
+      metric: props.refusedPosts,
       threshold: 1,
       description:
-        "The webhook endpoint refused a request with a 4xx before it reached the queue: a body over the queue's 1 MiB (400), a content type without a template (415), a POST without a JSON object body or without X-Webhook-Signature (400), throttling (429), or a wrong path or activation token (403). Prelude retries a refused POST for two weeks, then drops it. The access log line's status, errorType, errorMessage, validationError and integrationStatus say why.",
+        "The webhook endpoint refused a webhook POST with a 4xx before it reached the queue: a body over the queue's 1 MiB (400), a content type without a template (415), a body that is not a JSON object or no X-Webhook-Signature (400), throttling (429). Prelude retries a refused POST for two weeks, then drops it. The access log line's status, errorType, errorMessage, validationError and integrationStatus say why.",
     });
     this.messagesRejected = this.alarm("MessagesRejected", {
       metric: serviceMetric(METRIC.messagesRejected),

@@ -1,4 +1,4 @@
-import { Aws, Validations } from "aws-cdk-lib";
+import { Aws, Duration, Validations } from "aws-cdk-lib";
 import {
   AccessLogField,
   AccessLogFormat,
@@ -13,11 +13,13 @@ import {
   PassthroughBehavior,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
+import type { Metric } from "aws-cdk-lib/aws-cloudwatch";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { METRIC, METRICS_NAMESPACE } from "../lambdas/runtime/metric-names.js";
 import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { buildWebhookRequestTemplate } from "./webhook-request-template.js";
 
@@ -74,6 +76,8 @@ export class WebhookIngress extends Construct {
   readonly accessLogs: LogGroup;
   readonly postMethod: Method;
   readonly getMethod: Method;
+  /** Webhook POSTs the gateway refused with a 4xx (from the access log), summed over 5 minutes. */
+  readonly refusedPosts: Metric;
 
   constructor(scope: Construct, id: string, props: WebhookIngressProps) {
     super(scope, id);
@@ -99,6 +103,7 @@ export class WebhookIngress extends Construct {
         accessLogFormat: accessLogFormat(),
       },
     });
+    this.refusedPosts = this.countRefusedPosts();
     const resource = this.api.root.addResource(WEBHOOK_PATH);
     this.postMethod = resource.addMethod("POST", this.sendMessageIntegration(props.queue), {
       authorizationType: AuthorizationType.NONE,
@@ -187,6 +192,26 @@ export class WebhookIngress extends Construct {
         ],
       },
     });
+  }
+
+  /**
+   * Counts only POSTs to the webhook path: the stage's own 4XXError also counts scanners probing
+   * other paths and wrong activation tokens (GET 403), which would make an alarm on it cry wolf.
+   * The access log's `status` is a string, so `4*` matches every 4xx.
+   */
+  private countRefusedPosts(): Metric {
+    const filter = new MetricFilter(this, "RefusedPosts", {
+      logGroup: this.accessLogs,
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: METRIC.webhookPostsRefused,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue("$.httpMethod", "=", "POST"),
+        FilterPattern.stringValue("$.resourcePath", "=", `/${WEBHOOK_PATH}`),
+        FilterPattern.stringValue("$.status", "=", "4*"),
+      ),
+      metricValue: "1",
+    });
+    return filter.metric({ statistic: "Sum", period: Duration.minutes(5) });
   }
 }
 

@@ -16,4 +16,6 @@ export const METRIC = {
   messagesQuarantined: "MessagesQuarantined",
   pagesPublished: "PagesPublished",
   resolvesPublished: "ResolvesPublished",
+  /** From the API's access log (a metric filter, no dimension): webhook POSTs the gateway refused with a 4xx. */
+  webhookPostsRefused: "WebhookPostsRefused",
 } as const;

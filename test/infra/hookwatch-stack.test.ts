@@ -479,20 +479,27 @@ describe("the synthesized stack with default settings", () => {
       );
     });
 
-    it("alarm on any 4xx the stage answers, so a POST refused at the door is never silent", () => {
-      const stage = ref(built.stack.ingress.api.deploymentStage.stageName);
+    it("alarm on any webhook POST the gateway refuses with a 4xx, counted from the access log", () => {
+      built.template.hasResourceProperties("AWS::Logs::MetricFilter", {
+        LogGroupName: ref(built.stack.ingress.accessLogs.logGroupName),
+        FilterPattern: '{ ($.httpMethod = "POST") && ($.resourcePath = "/webhook") && ($.status = "4*") }',
+        MetricTransformations: [
+          { MetricNamespace: METRICS_NAMESPACE, MetricName: "WebhookPostsRefused", MetricValue: "1" },
+        ],
+      });
       built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Namespace: "AWS/ApiGateway",
-        MetricName: "4XXError",
-        Dimensions: Match.arrayWith([
-          { Name: "ApiName", Value: Match.anyValue() },
-          { Name: "Stage", Value: stage },
-        ]),
+        Namespace: METRICS_NAMESPACE,
+        MetricName: "WebhookPostsRefused",
         Statistic: "Sum",
+        Period: 300,
         Threshold: 1,
         ComparisonOperator: "GreaterThanOrEqualToThreshold",
         AlarmActions: [ref(built.stack.topics.operations.topicArn)],
       });
+    });
+
+    it("do not alarm on the stage-wide 4xx, which scanners and wrong activation tokens raise", () => {
+      built.template.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "4XXError" }, 0);
     });
 
     it("alarm on the processor's rejected-message metric by its exact name and dimension", () => {
