@@ -23,6 +23,8 @@ const COMMAND_OPTIONS = {
   limit: { type: "string" },
   open: { type: "boolean" },
   yes: { type: "boolean", short: "y" },
+  wait: { type: "string" },
+  page: { type: "boolean" },
 } as const satisfies OptionSpecs;
 
 type CommandOption = keyof typeof COMMAND_OPTIONS;
@@ -77,6 +79,12 @@ export const COMMANDS = {
       "queue and dead-letter depth, open bursts, the last hour's events by hook and reason, rejections, quarantines and conflicts",
     options: ["app"],
   },
+  selftest: {
+    synopsis: "selftest [--app ID] [--wait 90s] [--page]",
+    summary:
+      "proves the deployed path hop by hop (activation GET, signed probes through gateway, queue and processor, paging permissions, queues, alarms); --page also sends a TEST page and its resolve",
+    options: ["app", "wait", "page"],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -91,6 +99,7 @@ export const DEFAULT_LIMIT: Record<CommandName, number> = {
   conflicts: 50,
   dlq: 10,
   status: 0,
+  selftest: 0,
 };
 const MAX_LIMIT = 1000;
 /** `rejected`, `quarantine` and `conflicts` look back one day unless told otherwise. */
@@ -113,6 +122,10 @@ export interface CommandLine {
   readonly yes: boolean;
   readonly redrive: boolean;
   readonly dispatchId?: string;
+  /** `selftest`: how long to wait for the probes' records, in milliseconds. */
+  readonly waitMs: number;
+  /** `selftest --page`: also send a TEST page and its resolve. */
+  readonly page: boolean;
 }
 
 export type ParsedCommandLine =
@@ -129,7 +142,8 @@ const GLOBAL_HELP = `Global options:
 Apps: --app ID (repeatable or comma-separated) picks apps; otherwise the local pipeline's apps, the
 stack's AppIds output or ${APP_IDS_VARIABLE}.
 Times: --since takes 90s, 30m, 1h, 2d, 1w or an ISO 8601 time (UTC unless it has a zone).
-Exit codes: 0 ok (also when nothing is found), 1 failure, 2 usage error, 3 \`event\`: no such event.`;
+Exit codes: 0 ok (also when nothing is found), 1 failure (\`selftest\`: a hop failed), 2 usage error,
+3 \`event\`: no such event.`;
 
 export function helpText(command?: CommandName): string {
   if (command !== undefined) {
@@ -180,6 +194,23 @@ function parseLimit(text: string | undefined, command: CommandName): number {
     throw new UsageError(`--limit "${text}" must be a whole number from 1 to ${MAX_LIMIT}`);
   }
   return Number(text);
+}
+
+/** `selftest` waits this long for its probes' records unless told otherwise. */
+export const DEFAULT_SELFTEST_WAIT_MS = 90_000;
+const MIN_WAIT_SECONDS = 1;
+const MAX_WAIT_SECONDS = 900;
+
+function parseWait(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SELFTEST_WAIT_MS;
+  const match = /^(\d+)(s|m)?$/.exec(text);
+  const seconds = match === null ? Number.NaN : Number(match[1]) * (match[2] === "m" ? 60 : 1);
+  if (!(seconds >= MIN_WAIT_SECONDS && seconds <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(
+      `--wait "${text}" must be ${MIN_WAIT_SECONDS}s to ${MAX_WAIT_SECONDS / 60}m (90s, 2m)`,
+    );
+  }
+  return seconds * 1000;
 }
 
 function parseHook(text: string | undefined): Hook | undefined {
@@ -279,6 +310,8 @@ export function parseCommandLine(args: readonly string[], nowMs: number): Parsed
       open: values.open === true,
       yes: values.yes === true,
       redrive,
+      waitMs: parseWait(values.wait),
+      page: values.page === true,
       ...(appIds === undefined ? {} : { appIds }),
       ...(hook === undefined ? {} : { hook }),
       ...(reasonText === undefined

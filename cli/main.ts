@@ -6,6 +6,7 @@ import { runDlq } from "./commands/dlq.js";
 import { runEvent } from "./commands/event.js";
 import { runEvents } from "./commands/events.js";
 import { intakeCommand } from "./commands/intake.js";
+import { runSelftestCommand } from "./commands/selftest.js";
 import { runStatus } from "./commands/status.js";
 import { EXIT_CODE, explainError, type TargetHint } from "./errors.js";
 import { createProgressLine } from "./progress.js";
@@ -20,6 +21,7 @@ const RUNNERS: Record<CommandName, CommandRunner> = {
   conflicts: intakeCommand("conflicts"),
   dlq: runDlq,
   status: runStatus,
+  selftest: runSelftestCommand,
 };
 
 /** Where the CLI writes and what it reads from its surroundings; tests pass their own. */
@@ -70,7 +72,14 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     target = { local: line.local, stack: line.stack };
     resources = await discoverResources({ local: line.local, stack: line.stack, cwd: io.cwd, env: io.env });
     const output = await RUNNERS[line.command](
-      { resources, nowMs, progress: progress.report, ...(io.confirm ? { confirm: io.confirm } : {}) },
+      {
+        resources,
+        nowMs,
+        clock: io.now,
+        cwd: io.cwd,
+        progress: progress.report,
+        ...(io.confirm ? { confirm: io.confirm } : {}),
+      },
       line,
     );
     progress.done();

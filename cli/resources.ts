@@ -68,7 +68,7 @@ const pipelineStateSchema = z.object({
 });
 
 /** The nearest directory from `cwd` up that holds the local pipeline's state file. */
-function findPipelineDirectory(cwd: string): string | undefined {
+export function findPipelineDirectory(cwd: string): string | undefined {
   for (let directory = resolve(cwd); ; directory = dirname(directory)) {
     if (existsSync(join(directory, PIPELINE_STATE_FILE))) return directory;
     if (dirname(directory) === directory) return undefined;

@@ -291,6 +291,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       queueUrl: sqs.queueUrl,
       deadLetterQueueUrl: sqs.deadLetterQueueUrl,
       pagerFile,
+      ...(environment.PAGING_TOPIC_ARN === undefined ? {} : { pagingTopicArn: environment.PAGING_TOPIC_ARN }),
       appIds: environment.PRELUDE_APP_IDS?.split(",").map((id) => id.trim()) ?? appIds,
     };
     const stateFile = join(root, PIPELINE_STATE_FILE);

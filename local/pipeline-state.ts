@@ -22,6 +22,8 @@ export interface LocalPipelineState {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly pagerFile: string;
+  /** The SNS stand-in's paging topic (`npx hookwatch selftest --local --page` publishes to it). */
+  readonly pagingTopicArn?: string;
   readonly appIds: readonly string[];
 }
 

@@ -11,6 +11,10 @@ export interface CommandContext {
   readonly progress: Progress;
   /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** The live clock, for commands that wait (`selftest` polls with a deadline). */
+  readonly clock: () => number;
+  /** Where the CLI runs: `selftest --local` finds the pipeline's `.local` folder from here. */
+  readonly cwd: string;
 }
 
 /** A command's result: text for people, a JSON document for `--json`, and the exit code. */

@@ -52,6 +52,8 @@ export interface PageDocument {
   readonly timestamp: string;
   readonly client: "hookwatch";
   readonly payload: PagerDutyPayload;
+  /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
+  readonly test?: true;
 }
 
 export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocument {

@@ -78,17 +78,32 @@ export function measurePublishBytes(input: PublishCommandInput): number {
  * the caller's retry delivers the page; a repeat carries the same dedup key.
  */
 export async function publishPage(client: SNSClient, topicArn: string, page: BurstPage): Promise<string> {
-  const input = buildPublishInput(topicArn, formatPage(page));
+  return publishFormattedPage(
+    client,
+    topicArn,
+    formatPage(page),
+    `${page.action} page for the ${page.hook} hook of app ${page.appId.slice(0, 64)}`,
+  );
+}
+
+/** Publishes a formatted page (a burst's, or the self-test's test page); `label` names it in errors. */
+export async function publishFormattedPage(
+  client: SNSClient,
+  topicArn: string,
+  formatted: FormattedPage,
+  label: string,
+): Promise<string> {
+  const input = buildPublishInput(topicArn, formatted);
   // formatPage caps what webhook data can grow (samples, reasons, values); this names anything else.
   const bytes = measurePublishBytes(input);
   if (bytes > MAX_PUBLISH_BYTES) {
-    throw new PagePublishError(
-      `${page.action} page for the ${page.hook} hook of app ${page.appId.slice(0, 64)} is ${bytes} bytes, over the SNS limit of ${MAX_PUBLISH_BYTES}`,
-    );
+    throw new PagePublishError(`${label} is ${bytes} bytes, over the SNS limit of ${MAX_PUBLISH_BYTES}`);
   }
   const output = await client.send(new PublishCommand(input));
   if (!output.MessageId) {
-    throw new PagePublishError(`SNS answered the ${page.action} publish without a MessageId`);
+    throw new PagePublishError(
+      `SNS answered the ${formatted.document.event_action} publish without a MessageId`,
+    );
   }
   return output.MessageId;
 }
