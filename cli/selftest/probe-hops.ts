@@ -40,7 +40,7 @@ export interface ProbeOptions {
 }
 
 /** A probe the gateway queued, waiting for its record. */
-interface Queued {
+export interface Queued {
   readonly probe: Probe;
   readonly requestId: string;
   readonly bytes: number;
@@ -184,7 +184,7 @@ async function awaitRecords(
   return queued.map((entry) => {
     const record = found.get(entry.requestId);
     if (record === undefined) return missing(target, entry, options.waitMs);
-    const result = judgeRecord(entry, record.kind, record.row);
+    const result = judgeProbeRecord(entry, record.kind, record.row);
     if (result.verdict !== "verified" || !("maximum" in sizing) || entry.probe.hop !== PROBE_HOPS.nearMaximum)
       return result;
     const below =
@@ -196,7 +196,7 @@ async function awaitRecords(
 }
 
 /** What the stored record says about the path the probe took. */
-function judgeRecord(entry: Queued, kind: "rejected" | "quarantined", row: IntakeRow): HopResult {
+export function judgeProbeRecord(entry: Queued, kind: "rejected" | "quarantined", row: IntakeRow): HopResult {
   const { hop } = entry.probe;
   const reason = row.reason;
   const request = `request ${entry.requestId}`;

@@ -106,12 +106,25 @@ describe("the command line", () => {
     expect(parse("dlq")).toMatchObject({ redrive: false, limit: 10 });
   });
 
+  it("reads `selftest` with its wait and --page, sending nothing to on-call unless asked", () => {
+    expect(parse("selftest")).toMatchObject({ command: "selftest", waitMs: 90_000, page: false });
+    expect(parse("selftest", "--wait", "2m", "--page", "--local")).toMatchObject({
+      waitMs: 120_000,
+      page: true,
+      local: true,
+    });
+    expect(parse("selftest", "--wait", "45")).toMatchObject({ waitMs: 45_000 });
+    expect(usageError("selftest", "--wait", "0s")).toBe('--wait "0s" must be 1s to 15m (90s, 2m)');
+    expect(usageError("selftest", "--wait", "1h")).toBe('--wait "1h" must be 1s to 15m (90s, 2m)');
+    expect(usageError("status", "--page")).toContain("unknown option --page for `status`");
+  });
+
   it("refuses what does not fit, naming it", () => {
     expect(usageError()).toBe(
-      "which command? one of events, event, bursts, rejected, quarantine, conflicts, dlq, status",
+      "which command? one of events, event, bursts, rejected, quarantine, conflicts, dlq, status, selftest",
     );
     expect(usageError("frob")).toBe(
-      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, status`,
+      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, status, selftest`,
     );
     expect(usageError("events", "--open")).toBe(
       "unknown option --open for `events` (it takes --hook, --app, --reason, --since, --limit, plus --local, --stack, --json)",
