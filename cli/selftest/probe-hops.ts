@@ -156,7 +156,9 @@ function refusalFix(status: number, probe: Probe): string {
   }
 }
 
-/** Polls the state table's rejected and quarantined records until every queued probe has one, or the deadline. */
+type FoundRecords = Map<string, { kind: "rejected" | "quarantined"; row: IntakeRow }>;
+
+/** Each queued probe's verdict, from its stored record or its absence once the wait is over. */
 async function awaitRecords(
   target: SelftestTarget,
   queued: readonly Queued[],
@@ -164,10 +166,29 @@ async function awaitRecords(
   options: ProbeOptions,
   sizing: Sizing,
 ): Promise<HopResult[]> {
-  const found = new Map<string, { kind: "rejected" | "quarantined"; row: IntakeRow }>();
+  const found = await pollRecords(target, queued, sentAt, options);
+  return queued.map((entry) => {
+    const record = found.get(entry.requestId);
+    if (record === undefined) return missing(target, entry, options.waitMs);
+    const result = judgeProbeRecord(entry, record.kind, record.row);
+    const sized =
+      result.verdict === "verified" && entry.probe.hop === PROBE_HOPS.nearMaximum && "maximum" in sizing;
+    return sized ? verified(result.hop, `${result.detail} (${describeMaximum(sizing.maximum)})`) : result;
+  });
+}
+
+/** Polls the state table's rejected and quarantined records until every queued probe has one, or the deadline. */
+async function pollRecords(
+  target: SelftestTarget,
+  queued: readonly Queued[],
+  sentAt: number,
+  options: ProbeOptions,
+): Promise<FoundRecords> {
+  const found: FoundRecords = new Map();
+  const waiting = () => queued.some((entry) => !found.has(entry.requestId));
   const deadline = sentAt + options.waitMs;
   const tables = readTables(target.resources);
-  while (queued.some((entry) => !found.has(entry.requestId))) {
+  while (waiting()) {
     const range = { sinceMs: sentAt - CLOCK_SKEW_MS, nowMs: options.clock() + CLOCK_SKEW_MS, limit: 1000 };
     for (const kind of ["rejected", "quarantined"] as const) {
       for (const row of await listIntakeRecords(tables, kind, range)) {
@@ -177,22 +198,19 @@ async function awaitRecords(
         }
       }
     }
-    if (options.clock() >= deadline) break;
+    if (!waiting() || options.clock() >= deadline) break;
     options.progress(`selftest: waiting for the probes' records (${found.size} of ${queued.length})`);
-    if (queued.some((entry) => !found.has(entry.requestId))) await options.sleep(POLL_INTERVAL_MS);
+    await options.sleep(POLL_INTERVAL_MS);
   }
-  return queued.map((entry) => {
-    const record = found.get(entry.requestId);
-    if (record === undefined) return missing(target, entry, options.waitMs);
-    const result = judgeProbeRecord(entry, record.kind, record.row);
-    if (result.verdict !== "verified" || !("maximum" in sizing) || entry.probe.hop !== PROBE_HOPS.nearMaximum)
-      return result;
-    const below =
-      sizing.maximum < SQS_MAXIMUM_MESSAGE_SIZE
-        ? `; below SQS's ${SQS_MAXIMUM_MESSAGE_SIZE}, so larger Prelude batches are refused with 400`
-        : "";
-    return verified(result.hop, `${result.detail} (queue maximum ${sizing.maximum} bytes${below})`);
-  });
+  return found;
+}
+
+function describeMaximum(maximum: number): string {
+  const below =
+    maximum < SQS_MAXIMUM_MESSAGE_SIZE
+      ? `; below SQS's ${SQS_MAXIMUM_MESSAGE_SIZE}, so larger Prelude batches are refused with 400`
+      : "";
+  return `queue maximum ${maximum} bytes${below}`;
 }
 
 /** What the stored record says about the path the probe took. */

@@ -87,7 +87,8 @@ async function readPages(): Promise<PublishRecord[]> {
     .map((line) => JSON.parse(line) as PublishRecord);
 }
 
-describe("npx hookwatch selftest --local", () => {
+// Each run waits for the pipeline to process its probes: generous, for a busy machine, never a timed assertion.
+describe("npx hookwatch selftest --local", { timeout: 120_000 }, () => {
   it("verifies every hop the local pipeline can prove, says why the others cannot be, and exits 0", async () => {
     const { code, hops } = await selftestJson();
 
