@@ -11,10 +11,11 @@ export const HEALTH_HOPS = {
   alarms: "alarms: every alarm of the stack OK",
 } as const;
 
-/** The MessagesRejected alarm's construct path (`infra/operations-alarms.ts`): the probes themselves raise it. */
+/** The alarms the self-test itself raises (construct paths, `infra/operations-alarms.ts`). */
 const MESSAGES_REJECTED_PATH = /^AlarmsMessagesRejected[0-9A-F]{8}$/;
-/** Its period is five minutes: records this long before its last change are what it counted. */
-const REJECTED_LOOKBACK_MS = 10 * 60_000;
+const API_4XX_PATH = /^AlarmsApi4xx[0-9A-F]{8}$/;
+/** Both alarms count five-minute periods: what happened this long before their last change is what they saw. */
+const ALARM_LOOKBACK_MS = 10 * 60_000;
 
 /** The webhook queue's backlog, and whether anything sits in the dead-letter queue. */
 export async function checkQueueDepth(target: SelftestTarget): Promise<HopResult> {
@@ -35,13 +36,21 @@ export async function checkQueueDepth(target: SelftestTarget): Promise<HopResult
   return verified(HEALTH_HOPS.queues, `${webhook}; the dead-letter queue is empty`);
 }
 
-/** Every CloudWatch alarm of the stack, by state; an alarm in ALARM fails the hop with its own description. */
+/** How an alarm in ALARM is read: the self-test's own doing, possibly so, or a real problem. */
+type Firing = { kind: "own" | "maybe_own"; note: string } | { kind: "real" };
+
+/**
+ * Every CloudWatch alarm of the stack, by state. An alarm in ALARM fails the hop with its own description,
+ * unless an earlier self-test raised it: its probes' rejections (MessagesRejected, provably, from the
+ * rejected records) or its wrong-token GET's 403 (Api4xx, which only the access log could prove).
+ */
 export async function checkAlarms(target: SelftestTarget, nowMs: number): Promise<HopResult> {
   const hop = HEALTH_HOPS.alarms;
   const { stack } = target;
   if (stack === undefined) return notVerifiable(hop, "the local pipeline has no CloudWatch alarms");
-  const resources = await stack.listResources();
-  const alarmResources = resources.filter((resource) => resource.ResourceType === "AWS::CloudWatch::Alarm");
+  const alarmResources = (await stack.listResources()).filter(
+    (resource) => resource.ResourceType === "AWS::CloudWatch::Alarm",
+  );
   if (alarmResources.length === 0) {
     return failed(hop, `stack ${stack.stackName} has no CloudWatch alarms`, "deploy the current version");
   }
@@ -49,20 +58,17 @@ export async function checkAlarms(target: SelftestTarget, nowMs: number): Promis
     stack,
     alarmResources.map((resource) => resource.PhysicalResourceId ?? ""),
   );
-  const rejectedAlarm = alarmResources.find((resource) =>
-    MESSAGES_REJECTED_PATH.test(resource.LogicalResourceId ?? ""),
-  );
+  const logicalIdOf = (alarm: MetricAlarm) =>
+    alarmResources.find((resource) => resource.PhysicalResourceId === alarm.AlarmName)?.LogicalResourceId ??
+    "";
   const firing: MetricAlarm[] = [];
-  let explained: string | undefined;
+  const notes: string[] = [];
+  let uncertain = false;
   for (const alarm of alarms.filter((candidate) => candidate.StateValue === "ALARM")) {
-    if (
-      alarm.AlarmName === rejectedAlarm?.PhysicalResourceId &&
-      (await onlyProbesRejected(target, alarm, nowMs))
-    ) {
-      explained = `${alarm.AlarmName} is in ALARM from an earlier selftest's probes only (it returns to OK within about 10 minutes)`;
-    } else {
-      firing.push(alarm);
-    }
+    const reading = await readFiring(target, alarm, logicalIdOf(alarm), nowMs);
+    if (reading.kind === "real") firing.push(alarm);
+    else notes.push(reading.note);
+    uncertain ||= reading.kind === "maybe_own";
   }
   if (firing.length > 0) {
     return failed(
@@ -72,14 +78,50 @@ export async function checkAlarms(target: SelftestTarget, nowMs: number): Promis
     );
   }
   const waiting = alarms.filter((alarm) => alarm.StateValue === "INSUFFICIENT_DATA");
-  const note = explained === undefined ? "" : `; ${explained}`;
+  const note = notes.map((text) => `; ${text}`).join("");
   if (waiting.length > 0) {
     return notVerifiable(
       hop,
       `${waiting.length} of ${alarms.length} have no data yet (INSUFFICIENT_DATA, as after a deploy): ${waiting.map((alarm) => alarm.AlarmName).join(", ")}; run again in a few minutes${note}`,
     );
   }
+  if (uncertain) return notVerifiable(hop, `${alarms.length} alarms, none in ALARM but these${note}`);
   return verified(hop, `${alarms.length} alarms, none in ALARM${note}`);
+}
+
+async function readFiring(
+  target: SelftestTarget,
+  alarm: MetricAlarm,
+  logicalId: string,
+  nowMs: number,
+): Promise<Firing> {
+  const isRejected = MESSAGES_REJECTED_PATH.test(logicalId);
+  if (!isRejected && !API_4XX_PATH.test(logicalId)) return { kind: "real" };
+  const rejected = await rejectedAround(target, alarm, nowMs);
+  const probes = rejected.filter((row) => row.reason.includes(PROBE_KEY_ID_PREFIX));
+  if (probes.length === 0) return { kind: "real" };
+  if (isRejected) {
+    return probes.length === rejected.length
+      ? {
+          kind: "own",
+          note: `${alarm.AlarmName} is in ALARM from an earlier selftest's probes only (OK again within about 10 minutes)`,
+        }
+      : { kind: "real" };
+  }
+  return {
+    kind: "maybe_own",
+    note: `${alarm.AlarmName} is in ALARM since an earlier selftest, whose wrong-token GET is answered 403; whether anything else was refused, only the access log says (OK again within about 10 minutes)`,
+  };
+}
+
+/** The records rejected from shortly before the alarm's last change until now. */
+async function rejectedAround(target: SelftestTarget, alarm: MetricAlarm, nowMs: number) {
+  const changedMs = alarm.StateUpdatedTimestamp?.getTime() ?? nowMs;
+  return listIntakeRecords(readTables(target.resources), "rejected", {
+    sinceMs: changedMs - ALARM_LOOKBACK_MS,
+    nowMs,
+    limit: 1000,
+  });
 }
 
 async function describeAlarms(stack: StackAccess, names: readonly string[]): Promise<MetricAlarm[]> {
@@ -99,19 +141,4 @@ async function describeAlarms(stack: StackAccess, names: readonly string[]): Pro
     } while (nextToken);
   }
   return alarms;
-}
-
-/** Whether every record rejected around the alarm's last change is a self-test probe (its key id says so). */
-async function onlyProbesRejected(
-  target: SelftestTarget,
-  alarm: MetricAlarm,
-  nowMs: number,
-): Promise<boolean> {
-  const changedMs = alarm.StateUpdatedTimestamp?.getTime() ?? nowMs;
-  const rows = await listIntakeRecords(readTables(target.resources), "rejected", {
-    sinceMs: changedMs - REJECTED_LOOKBACK_MS,
-    nowMs,
-    limit: 1000,
-  });
-  return rows.length > 0 && rows.every((row) => row.reason.includes(PROBE_KEY_ID_PREFIX));
 }

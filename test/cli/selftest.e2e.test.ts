@@ -102,6 +102,11 @@ describe("npx hookwatch selftest --local", { timeout: 120_000 }, () => {
         /rejected by the processor .*reason: unknown key id "hookwatch-selftest-/,
       );
     }
+    // The stack's queue takes SQS's 1 MiB, and the local stand-in reports and enforces the stack's maximum.
+    expect(verdictOf(hops, "probe: body near the queue maximum")).toMatchObject({
+      verdict: "verified",
+      detail: expect.stringContaining("(queue maximum 1048576 bytes)"),
+    });
     expect(verdictOf(hops, "queues: webhook and dead-letter depth").verdict).toBe("verified");
     expect(verdictOf(hops, "permissions: processor may page")).toMatchObject({ verdict: "not_verifiable" });
     expect(verdictOf(hops, "alarms: every alarm of the stack OK")).toMatchObject({
