@@ -60,7 +60,7 @@ beforeAll(async () => {
     LastUpdatedTimestamp: new Date(NOW),
   }));
   tables = await createTestTables(dynamodb);
-}, 60_000);
+});
 
 afterAll(() => {
   dynamodb.destroy();
