@@ -11,10 +11,12 @@ export const HEALTH_HOPS = {
   alarms: "alarms: every alarm of the stack OK",
 } as const;
 
-/** The alarms the self-test itself raises (construct paths, `infra/operations-alarms.ts`). */
+/**
+ * The one alarm the self-test raises, by construct path (`infra/operations-alarms.ts`): its probes are
+ * rejected on purpose. (Its wrong-token GET does not raise Api4xx, which counts refused POSTs only.)
+ */
 const MESSAGES_REJECTED_PATH = /^AlarmsMessagesRejected[0-9A-F]{8}$/;
-const API_4XX_PATH = /^AlarmsApi4xx[0-9A-F]{8}$/;
-/** Both alarms count five-minute periods: what happened this long before their last change is what they saw. */
+/** The alarm counts five-minute periods: what happened this long before its last change is what it saw. */
 const ALARM_LOOKBACK_MS = 10 * 60_000;
 
 /** The webhook queue's backlog, and whether anything sits in the dead-letter queue. */
@@ -36,13 +38,12 @@ export async function checkQueueDepth(target: SelftestTarget): Promise<HopResult
   return verified(HEALTH_HOPS.queues, `${webhook}; the dead-letter queue is empty`);
 }
 
-/** How an alarm in ALARM is read: the self-test's own doing, possibly so, or a real problem. */
-type Firing = { kind: "own" | "maybe_own"; note: string } | { kind: "real" };
+/** How an alarm in ALARM is read: the self-test's own doing, or a real problem. */
+type Firing = { kind: "own"; note: string } | { kind: "real" };
 
 /**
  * Every CloudWatch alarm of the stack, by state. An alarm in ALARM fails the hop with its own description,
- * unless an earlier self-test raised it: its probes' rejections (MessagesRejected, provably, from the
- * rejected records) or its wrong-token GET's 403 (Api4xx, which only the access log could prove).
+ * unless an earlier self-test raised it: MessagesRejected, when every record rejected around it is a probe.
  */
 export async function checkAlarms(target: SelftestTarget, nowMs: number): Promise<HopResult> {
   const hop = HEALTH_HOPS.alarms;
@@ -63,12 +64,10 @@ export async function checkAlarms(target: SelftestTarget, nowMs: number): Promis
     "";
   const firing: MetricAlarm[] = [];
   const notes: string[] = [];
-  let uncertain = false;
   for (const alarm of alarms.filter((candidate) => candidate.StateValue === "ALARM")) {
     const reading = await readFiring(target, alarm, logicalIdOf(alarm), nowMs);
     if (reading.kind === "real") firing.push(alarm);
     else notes.push(reading.note);
-    uncertain ||= reading.kind === "maybe_own";
   }
   if (firing.length > 0) {
     return failed(
@@ -85,7 +84,6 @@ export async function checkAlarms(target: SelftestTarget, nowMs: number): Promis
       `${waiting.length} of ${alarms.length} have no data yet (INSUFFICIENT_DATA, as after a deploy): ${waiting.map((alarm) => alarm.AlarmName).join(", ")}; run again in a few minutes${note}`,
     );
   }
-  if (uncertain) return notVerifiable(hop, `${alarms.length} alarms, none in ALARM but these${note}`);
   return verified(hop, `${alarms.length} alarms, none in ALARM${note}`);
 }
 
@@ -95,22 +93,13 @@ async function readFiring(
   logicalId: string,
   nowMs: number,
 ): Promise<Firing> {
-  const isRejected = MESSAGES_REJECTED_PATH.test(logicalId);
-  if (!isRejected && !API_4XX_PATH.test(logicalId)) return { kind: "real" };
+  if (!MESSAGES_REJECTED_PATH.test(logicalId)) return { kind: "real" };
   const rejected = await rejectedAround(target, alarm, nowMs);
   const probes = rejected.filter((row) => row.reason.includes(PROBE_KEY_ID_PREFIX));
-  if (probes.length === 0) return { kind: "real" };
-  if (isRejected) {
-    return probes.length === rejected.length
-      ? {
-          kind: "own",
-          note: `${alarm.AlarmName} is in ALARM from an earlier selftest's probes only (OK again within about 10 minutes)`,
-        }
-      : { kind: "real" };
-  }
+  if (probes.length === 0 || probes.length < rejected.length) return { kind: "real" };
   return {
-    kind: "maybe_own",
-    note: `${alarm.AlarmName} is in ALARM since an earlier selftest, whose wrong-token GET is answered 403; whether anything else was refused, only the access log says (OK again within about 10 minutes)`,
+    kind: "own",
+    note: `${alarm.AlarmName} is in ALARM from an earlier selftest's probes only (OK again within about 10 minutes)`,
   };
 }
 
