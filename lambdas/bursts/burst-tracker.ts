@@ -179,7 +179,8 @@ async function openWindow(
 /**
  * Another burst holds the group. A live one keeps it: the late window is counted, not paged (false). A
  * delayed one resolves at once, so one left open by a failed publish or a crash must not hold the group:
- * it is resolved now (true), or another invocation is resolving it and this message retries later.
+ * it is resolved now, or was meanwhile by another (true), or another invocation is resolving it and this
+ * message retries later.
  */
 async function freeGroupHead(
   tracker: Tracker,
@@ -197,6 +198,9 @@ async function freeGroupHead(
     return false;
   }
   if (!(await resolveDelayed(deps, holder, rule))) {
+    // Refused because another invocation or the schedule resolved it since this one read the group: the
+    // close that resolved it freed the group in the same transaction, so the window opens now.
+    if ((await readBurst(deps.tables, group, openSk))?.status === "closed") return true;
     throw new RetryLaterError(
       `the delayed burst ${holder.dedupKey} is being resolved; this window opens after it`,
     );
