@@ -26,7 +26,7 @@ import {
 import { loadOrCreatePreludeSigner } from "./prelude-signer.js";
 import { startRecoveryClock } from "./recovery-clock.js";
 import { startSnsStandIn } from "./sns-stand-in.js";
-import { type SqsHandler, startSqsPoller } from "./sqs-poller.js";
+import { type PollerDelivery, type SqsHandler, startSqsPoller } from "./sqs-poller.js";
 import { startSqsStandIn } from "./sqs-stand-in.js";
 import { readStackSettings, resolveEnvironment, type StackSettings } from "./stack-settings.js";
 import { type CfnTemplate, synthesizeStackTemplate } from "./stack-template.js";
@@ -76,6 +76,13 @@ export interface LocalPipelineOptions {
   readonly handlerEndpoints?: (endpoints: LocalEndpoints) => LocalEndpoints;
   /** Wraps the processor handler the poller invokes; for example to crash it mid-batch (the soak test). */
   readonly wrapProcessor?: (handler: SqsHandler) => SqsHandler;
+  /**
+   * Concurrent processor invocations: a number, or "stack" for as many as the stack's event source allows
+   * (its maximum concurrency). @default 1
+   */
+  readonly processorConcurrency?: number | "stack";
+  /** Told what became of each message the processor was handed, and when (the soak's exact record). */
+  readonly onDelivery?: (delivery: PollerDelivery) => void;
 }
 
 export interface LocalPipeline {
@@ -226,6 +233,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const processor = await import("../lambdas/processor/handler.js");
     const recovery = await import("../lambdas/recovery/handler.js");
 
+    const stackConcurrency = settings.eventSource.maximumConcurrency;
+    const concurrency =
+      options.processorConcurrency === "stack"
+        ? (stackConcurrency ?? 1)
+        : Math.max(1, options.processorConcurrency ?? 1);
     const poller = startSqsPoller({
       client: sqs.client,
       queueUrl: sqs.queueUrl,
@@ -242,11 +254,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       maxReceiveCount: settings.queue.maxReceiveCount,
       functionName: "hookwatch-local-processor",
       log,
+      concurrency,
+      ...(options.onDelivery === undefined ? {} : { onDelivery: options.onDelivery }),
     });
     cleanup.push(() => poller.stop());
-    if (settings.eventSource.maximumConcurrency !== undefined) {
+    if (stackConcurrency !== undefined && concurrency !== stackConcurrency) {
       deviations.push(
-        `one processor invocation at a time (the stack allows ${settings.eventSource.maximumConcurrency} concurrent ones)`,
+        `${concurrency === 1 ? "one processor invocation" : `${concurrency} processor invocations`} at a time (the stack allows ${stackConcurrency} concurrent ones)`,
       );
     }
 

@@ -35,6 +35,33 @@ export interface SqsPollerOptions {
   readonly log: (line: string) => void;
   /** How long to wait before polling an empty queue again. */
   readonly idlePollMs?: number;
+  /**
+   * How many invocations may run at once: the event source's maximum concurrency. Each has its own poll
+   * loop, as Lambda's pollers do, so a slow invocation does not hold the others up. @default 1
+   */
+  readonly concurrency?: number;
+  /** Told, after each invocation, what became of each message it carried and when (the soak's exact record). */
+  readonly onDelivery?: (delivery: PollerDelivery) => void;
+}
+
+/**
+ * One message's delivery to one invocation, with the poller's clock at each step. The queue's own clock
+ * lies between the "sent" and the answer of each call: a receive starts the visibility timeout somewhere
+ * between `receiveSentAt` and `receivedAt`, a delete takes effect between `deleteSentAt` and `deletedAt`.
+ */
+export interface PollerDelivery {
+  readonly messageId: string;
+  readonly receiveCount: number;
+  readonly receiveSentAt: number;
+  readonly receivedAt: number;
+  readonly invokedAt: number;
+  readonly returnedAt: number;
+  /** Deleted after a success, or left in the queue for a retry (failed, threw, timed out). */
+  readonly outcome: "deleted" | "left";
+  readonly deleteSentAt?: number;
+  readonly deletedAt?: number;
+  /** Why SQS refused the delete (an expired receipt handle, a message moved away), when it did. */
+  readonly deleteError?: string;
 }
 
 export interface SqsPoller {
@@ -71,7 +98,15 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       stopping.signal.addEventListener("abort", wake, { once: true });
     });
 
-  async function receive(max: number): Promise<Message[]> {
+  /** A received message with the poller's clock around the receive that returned it. */
+  interface Received {
+    readonly message: Message;
+    readonly sentAt: number;
+    readonly receivedAt: number;
+  }
+
+  async function receive(max: number): Promise<Received[]> {
+    const sentAt = Date.now();
     const { Messages = [] } = await options.client.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
@@ -83,10 +118,11 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         AttributeNames: ["All"],
       }),
     );
-    return Messages;
+    const receivedAt = Date.now();
+    return Messages.map((message) => ({ message, sentAt, receivedAt }));
   }
 
-  async function collectBatch(first: Message[]): Promise<Message[]> {
+  async function collectBatch(first: Received[]): Promise<Received[]> {
     const batch = [...first];
     const deadline = Date.now() + options.maximumBatchingWindowSeconds * 1000;
     while (batch.length < options.batchSize && Date.now() < deadline && !stopping.signal.aborted) {
@@ -96,8 +132,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     return batch;
   }
 
-  async function invoke(messages: Message[]): Promise<void> {
+  async function invoke(batch: Received[]): Promise<void> {
+    const messages = batch.map((received) => received.message);
     const records = messages.map((message) => toSqsRecord(message, options));
+    const invokedAt = Date.now();
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     const context = lambdaContext(options, deadline);
     let failed: Set<string>;
@@ -114,17 +152,47 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       outcome = `failed (${(error as Error).message}), all to retry`;
     }
 
+    const returnedAt = Date.now();
     const succeeded = messages.filter((message) => !failed.has(message.MessageId ?? ""));
+    const deletes = new Map<string, { sentAt: number; doneAt: number; error?: string }>();
     for (let i = 0; i < succeeded.length; i += MAX_RECEIVE) {
-      await options.client.send(
+      const chunk = succeeded.slice(i, i + MAX_RECEIVE);
+      const sentAt = Date.now();
+      const { Failed = [] } = await options.client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: succeeded.slice(i, i + MAX_RECEIVE).map((message, index) => ({
+          Entries: chunk.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle,
           })),
         }),
       );
+      const doneAt = Date.now();
+      const refused = new Map(Failed.map((entry) => [entry.Id, `${entry.Code}: ${entry.Message ?? ""}`]));
+      for (const [index, message] of chunk.entries()) {
+        const error = refused.get(String(index));
+        deletes.set(message.MessageId ?? "", { sentAt, doneAt, ...(error === undefined ? {} : { error }) });
+      }
+    }
+    for (const [index, record] of records.entries()) {
+      const { sentAt, receivedAt } = batch[index] as Received;
+      const deleted = deletes.get(record.messageId);
+      options.onDelivery?.({
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        receiveSentAt: sentAt,
+        receivedAt,
+        invokedAt,
+        returnedAt,
+        outcome: deleted === undefined ? "left" : "deleted",
+        ...(deleted === undefined
+          ? {}
+          : {
+              deleteSentAt: deleted.sentAt,
+              deletedAt: deleted.doneAt,
+              ...(deleted.error === undefined ? {} : { deleteError: deleted.error }),
+            }),
+      });
     }
     const receives = records
       .filter((record) => failed.has(record.messageId))
@@ -146,8 +214,8 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     deadLetters = count;
   }
 
-  const loop = (async () => {
-    let lastDeadLetterCheck = 0;
+  let lastDeadLetterCheck = 0;
+  const pollLoop = async () => {
     while (!stopping.signal.aborted) {
       try {
         const first = await receive(options.batchSize);
@@ -163,12 +231,13 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         await sleep(1_000);
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, pollLoop);
 
   return {
     async stop() {
       stopping.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

@@ -6,7 +6,14 @@ import {
   toSendMessageInput,
   type WebhookMessage,
 } from "../../lambdas/webhook/webhook-message.js";
-import { failedMessageIds, type SqsHandler, type SqsPoller, startSqsPoller } from "../../local/sqs-poller.js";
+import {
+  failedMessageIds,
+  type PollerDelivery,
+  type SqsHandler,
+  type SqsPoller,
+  type SqsPollerOptions,
+  startSqsPoller,
+} from "../../local/sqs-poller.js";
 import { countMessages, type SqsStandIn, startSqsStandIn } from "../../local/sqs-stand-in.js";
 import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";
 
@@ -31,7 +38,12 @@ async function startQueue(): Promise<StandIn> {
   return standIn;
 }
 
-function poll(standIn: StandIn, handler: SqsHandler, log: string[] = []): SqsPoller {
+function poll(
+  standIn: StandIn,
+  handler: SqsHandler,
+  log: string[] = [],
+  options: Partial<SqsPollerOptions> = {},
+): SqsPoller {
   const poller = startSqsPoller({
     client: standIn.client,
     queueUrl: standIn.queueUrl,
@@ -49,6 +61,7 @@ function poll(standIn: StandIn, handler: SqsHandler, log: string[] = []): SqsPol
     functionName: "test-processor",
     log: (line) => log.push(line),
     idlePollMs: 50,
+    ...options,
   });
   running.push({ poller });
   return poller;
@@ -162,6 +175,82 @@ describe("the SQS poller, fed by the SQS stand-in", () => {
 
     await until("the dead letter", async () => ((await deadLetters(standIn)).length > 0 ? true : undefined));
     expect(receives).toEqual(["1", "2"]);
+  });
+});
+
+describe("the SQS poller with the event source's maximum concurrency", () => {
+  it("runs as many invocations at once as allowed, and no more", async () => {
+    const standIn = await startQueue();
+    let inFlight = 0;
+    let peak = 0;
+    let done = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    poll(
+      standIn,
+      async () => {
+        peak = Math.max(peak, ++inFlight);
+        await gate;
+        inFlight -= 1;
+        done += 1;
+        return { batchItemFailures: [] };
+      },
+      [],
+      { concurrency: 3, batchSize: 1 },
+    );
+
+    for (const body of ["a", "b", "c", "d", "e"]) await send(standIn, webhookMessage(body));
+
+    // Three invocations wait at the gate together: one poller alone could never get there.
+    await until("three invocations at once", () => (inFlight === 3 ? true : undefined));
+    release();
+    await until("every message processed", () => (done >= 5 ? true : undefined));
+    expect(peak).toBe(3);
+  });
+
+  it("reports each delivery's receive and delete times, a delete after the visibility timeout included", async () => {
+    const standIn = await startQueue();
+    const deliveries: PollerDelivery[] = [];
+    poll(
+      standIn,
+      async (event) => {
+        const [record] = event.Records as [SQSRecord];
+        if (record.body === "slow" && record.attributes.ApproximateReceiveCount === "1") {
+          return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+        }
+        // The last receive outlasts the visibility timeout: the stand-in moves the message meanwhile.
+        if (record.body === "slow") {
+          await until("the message to move", async () =>
+            (await countMessages(standIn.client, standIn.deadLetterQueueUrl)) > 0 ? true : undefined,
+          );
+        }
+        return { batchItemFailures: [] };
+      },
+      [],
+      { batchSize: 1, onDelivery: (delivery) => deliveries.push(delivery) },
+    );
+
+    await send(standIn, webhookMessage("quick"));
+    await send(standIn, webhookMessage("slow"));
+
+    await until("three deliveries", () => (deliveries.length >= 3 ? true : undefined));
+    const [quick, failed, late] = [...deliveries].sort((a, b) => a.receivedAt - b.receivedAt) as [
+      PollerDelivery,
+      PollerDelivery,
+      PollerDelivery,
+    ];
+    expect(quick).toMatchObject({ receiveCount: 1, outcome: "deleted" });
+    expect(quick.deleteError).toBeUndefined();
+    expect(quick.receiveSentAt).toBeLessThanOrEqual(quick.receivedAt);
+    expect(quick.receivedAt).toBeLessThanOrEqual(quick.invokedAt);
+    expect(quick.returnedAt).toBeLessThanOrEqual(quick.deleteSentAt ?? 0);
+    expect(quick.deleteSentAt).toBeLessThanOrEqual(quick.deletedAt ?? 0);
+    expect(failed).toMatchObject({ receiveCount: 1, outcome: "left" });
+    expect(failed.deletedAt).toBeUndefined();
+    expect(late).toMatchObject({ messageId: failed.messageId, receiveCount: 2, outcome: "deleted" });
+    expect((late.deletedAt ?? 0) - late.receiveSentAt).toBeGreaterThanOrEqual(1_000);
   });
 });
 
