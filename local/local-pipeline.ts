@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { answerChallenge } from "../lambdas/challenge/answer-challenge.js";
+import { shareSocketsLikeContainers } from "./container-sockets.js";
 import { createTables } from "./create-tables.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import {
@@ -232,12 +233,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     started = true;
     const processor = await import("../lambdas/processor/handler.js");
     const recovery = await import("../lambdas/recovery/handler.js");
-
     const stackConcurrency = settings.eventSource.maximumConcurrency;
     const concurrency =
       options.processorConcurrency === "stack"
         ? (stackConcurrency ?? 1)
         : Math.max(1, options.processorConcurrency ?? 1);
+    const clients = await import("../lambdas/runtime/aws-clients.js");
+    for (const client of [clients.dynamodb, clients.sns])
+      await shareSocketsLikeContainers(client, concurrency);
+
     const poller = startSqsPoller({
       client: sqs.client,
       queueUrl: sqs.queueUrl,
