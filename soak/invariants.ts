@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Hook } from "../lambdas/runtime/hooks.js";
+import type { PollerDelivery } from "../local/sqs-poller.js";
 import type { Attempt } from "./processor-faults.js";
 import {
   type DeliveredPost,
@@ -63,10 +64,10 @@ export interface Observed {
   readonly attempts: readonly Attempt[];
   /** How many of `attempts` came before the redrive: what put messages in the dead-letter queue. */
   readonly attemptsBeforeRedrive: number;
+  /** The poller's record of each delivery: when it was received, and whether and when it was deleted. */
+  readonly deliveries: readonly PollerDelivery[];
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
-  /** How long the poller may hold received messages before invoking (the event source's batching window). */
-  readonly batchingWindowSeconds: number;
 }
 
 export interface InvariantResult {
@@ -89,6 +90,7 @@ export const INVARIANTS = {
   noStrayPage: "no page without an expected burst",
   sameDedupKey: "repeated pages only with the same dedup key",
   retriesExplained: "every failed delivery is explained by an injected fault",
+  redeliveries: "every redelivery follows a failed delivery or one that outlasted the visibility timeout",
   deadLetters: "the dead-letter queue holds only what the faults explain",
   redrive: "redriving the dead-letter queue completes the record",
 } as const;
@@ -149,6 +151,7 @@ export function checkInvariants(record: SoakRecord, observed: Observed): Invaria
     checkBadInput(record, observed),
     ...checkPages(record, observed),
     checkRetriesExplained(observed),
+    checkRedeliveries(observed),
     checkDeadLetters(observed),
     checkRedrive(record, observed),
   ];
@@ -444,12 +447,83 @@ function checkRetriesExplained(observed: Observed): InvariantResult {
   return check.result();
 }
 
+const deliveryKey = (messageId: string, receiveCount: number) => `${messageId}#${receiveCount}`;
+
 /**
- * A message belongs in the dead-letter queue only if it was received `maxReceiveCount` times and each
- * receive failed for an injected fault. One exception, the local stand-in's: `local-aws-sqs` moves a
- * message when the visibility timeout after its last receive expires, even while that last delivery is
- * still being processed (SQS moves it only at a later receive), so a last delivery that succeeded but
- * may have run past the visibility timeout (batching window plus invocation) is accepted.
+ * Whether a delivery explains why its message was received again (or moved to the dead-letter queue):
+ * it failed for an injected fault, or it succeeded but ran past the visibility timeout, so that the
+ * message was visible again (or `local-aws-sqs` had moved it to the dead-letter queue, which it does when
+ * the visibility timeout after the last receive expires) before its delete. Exact from the poller's
+ * clock, up to the two calls' round trips: the delete was answered at least a visibility timeout after
+ * the receive was sent. A delivery deleted sooner explains nothing.
+ */
+export function whyItCameBack(
+  attempt: Attempt,
+  delivery: PollerDelivery | undefined,
+  visibilityMs: number,
+): { explained: boolean; text: string } {
+  if (attempt.outcome !== "ok") {
+    const why = `${attempt.outcome}${attempt.explanation ? ` (${attempt.explanation})` : ""}${attempt.unexplained ? ` [${attempt.unexplained}]` : ""}`;
+    return { explained: attempt.explanation !== undefined, text: why };
+  }
+  if (delivery === undefined) return { explained: false, text: "ok, with no record of its delete" };
+  const ran = (delivery.deletedAt ?? delivery.returnedAt) - delivery.receiveSentAt;
+  const refused = delivery.deleteError ? `, refused (${delivery.deleteError})` : "";
+  if (delivery.outcome === "left") {
+    return {
+      explained: false,
+      text: `ok, but left in the queue after ${ran} ms (the invocation timed out?)`,
+    };
+  }
+  if (ran >= visibilityMs) {
+    return {
+      explained: true,
+      text: `ok, but outlasted the visibility timeout: its delete was answered ${ran} ms after the receive${refused}`,
+    };
+  }
+  return { explained: false, text: `ok and deleted ${ran} ms after the receive${refused}` };
+}
+
+/** Each message's deliveries, by receive count, with the poller's record of each. */
+function deliveriesByMessage(attempts: readonly Attempt[]): Map<string, Attempt[]> {
+  const byMessage = new Map<string, Attempt[]>();
+  for (const attempt of attempts) {
+    byMessage.set(attempt.messageId, [...(byMessage.get(attempt.messageId) ?? []), attempt]);
+  }
+  for (const list of byMessage.values()) list.sort((a, b) => a.receiveCount - b.receiveCount);
+  return byMessage;
+}
+
+/** A message comes back only after a delivery that did not delete it in time. */
+function checkRedeliveries(observed: Observed): InvariantResult {
+  const check = new Check(INVARIANTS.redeliveries);
+  const deliveries = new Map(observed.deliveries.map((d) => [deliveryKey(d.messageId, d.receiveCount), d]));
+  const visibilityMs = observed.visibilityTimeoutSeconds * 1000;
+  for (const attempts of deliveriesByMessage(observed.attempts).values()) {
+    const byCount = new Map(attempts.map((attempt) => [attempt.receiveCount, attempt]));
+    for (const attempt of attempts) {
+      if (attempt.receiveCount <= 1) continue;
+      const previous = byCount.get(attempt.receiveCount - 1);
+      const why =
+        previous &&
+        whyItCameBack(
+          previous,
+          deliveries.get(deliveryKey(previous.messageId, previous.receiveCount)),
+          visibilityMs,
+        );
+      check.case(
+        why?.explained === true,
+        () =>
+          `request ${attempt.requestId} came back (receive ${attempt.receiveCount}) after a receive that ${why === undefined ? "never reached the processor" : `was ${why.text}`}`,
+      );
+    }
+  }
+  return check.result();
+}
+
+/**
+ * A message belongs in the dead-letter queue only if it was received `maxReceiveCount` times and no
+ * receive deleted it in time: each failed for an injected fault or outlasted the visibility timeout.
  */
 function checkDeadLetters(observed: Observed): InvariantResult {
   const check = new Check(INVARIANTS.deadLetters);
@@ -457,21 +531,24 @@ function checkDeadLetters(observed: Observed): InvariantResult {
   for (const attempt of observed.attempts.slice(0, observed.attemptsBeforeRedrive)) {
     byRequest.set(attempt.requestId, [...(byRequest.get(attempt.requestId) ?? []), attempt]);
   }
+  const deliveries = new Map(observed.deliveries.map((d) => [deliveryKey(d.messageId, d.receiveCount), d]));
   const visibilityMs = observed.visibilityTimeoutSeconds * 1000;
-  const batchingMs = observed.batchingWindowSeconds * 1000;
   for (const letter of observed.deadLetters) {
-    const attempts = byRequest.get(letter.requestId) ?? [];
-    const explained = attempts.filter(
-      (attempt, index) =>
-        attempt.explanation !== undefined ||
-        (attempt.outcome === "ok" &&
-          index === attempts.length - 1 &&
-          attempt.durationMs + batchingMs >= visibilityMs),
+    const attempts = [...(byRequest.get(letter.requestId) ?? [])].sort(
+      (a, b) => a.receiveCount - b.receiveCount,
     );
+    const reasons = attempts.map((attempt) =>
+      whyItCameBack(
+        attempt,
+        deliveries.get(deliveryKey(attempt.messageId, attempt.receiveCount)),
+        visibilityMs,
+      ),
+    );
+    const explained = reasons.filter((reason) => reason.explained).length;
     check.case(
-      attempts.length >= observed.maxReceiveCount && explained.length === attempts.length,
+      attempts.length >= observed.maxReceiveCount && explained === attempts.length,
       () =>
-        `request ${letter.requestId} is in the dead-letter queue after ${attempts.length} receives (${explained.length} explained by faults): ${attempts.map((a) => `${a.outcome} in ${a.durationMs} ms${a.explanation ? ` (${a.explanation})` : ""}${a.unexplained ? ` [${a.unexplained}]` : ""}`).join(", ")}`,
+        `request ${letter.requestId} is in the dead-letter queue after ${attempts.length} receives (${explained} explained): ${reasons.map((reason, index) => `${index + 1}: ${reason.text}`).join("; ")}`,
     );
   }
   return check.result();

@@ -48,6 +48,11 @@ export interface ProcessorFaultsOptions {
   readonly random: SeededRandom;
   /** Probability that an invocation dies after a random number of SDK calls. */
   readonly crashRate: number;
+  /**
+   * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
+   * signature check that found a JWKS down during an injected outage); undefined when none does.
+   */
+  readonly explainError?: (error: unknown) => string | undefined;
 }
 
 /** The AWS SDK v3 client surface this module needs: a middleware stack. */
@@ -165,8 +170,37 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
 
   // Claims taken and not yet given back or completed: who holds them, since when, whether the holder crashed.
   const liveClaims = new Map<string, { holder: string; takenAt: number; note: string }>();
+  // Takes sent and not yet answered: the table may hold them before their holder learns it did.
+  const pendingTakes = new Map<string, Map<number, string>>();
+  // The last time each claim's work was done (paged_at or resolved_at written), and by whom.
+  const completed = new Map<string, { by: string; at: number }>();
+  let nextTake = 0;
   const holderOf = (invocation: Invocation | undefined) =>
     invocation === undefined ? "the recovery schedule" : `invocation ${invocation.number}`;
+
+  /** Registers the takes of a call about to be sent; returns how to forget them once it is answered. */
+  function sendingTakes(input: unknown, invocation: Invocation | undefined): () => void {
+    const keys = claimWrites(input)
+      .filter((write) => write.action === "take")
+      .map((write) => write.key);
+    const id = nextTake++;
+    for (const key of keys) {
+      const pending = pendingTakes.get(key) ?? new Map<number, string>();
+      pending.set(id, holderOf(invocation));
+      pendingTakes.set(key, pending);
+    }
+    return () => {
+      for (const key of keys) pendingTakes.get(key)?.delete(id);
+    };
+  }
+
+  /** Who else may hold a claim this call found taken: a live claim within its lease, or a take in flight. */
+  function holderOfRefused(key: string, self: string): string | undefined {
+    const held = liveClaims.get(key);
+    if (held && Date.now() - held.takenAt < DEFAULT_CLAIM_LEASE_MS) return `${held.holder}${held.note}`;
+    const inFlight = [...(pendingTakes.get(key)?.values() ?? [])].find((holder) => holder !== self);
+    return inFlight === undefined ? undefined : `${inFlight}, whose take was still unanswered`;
+  }
 
   function trackClaims(
     input: unknown,
@@ -179,6 +213,8 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         if (write.action === "take") {
           liveClaims.set(write.key, { holder: holderOf(invocation), takenAt: Date.now(), note: "" });
         } else liveClaims.delete(write.key);
+        if (write.action === "complete")
+          completed.set(write.key, { by: holderOf(invocation), at: Date.now() });
       } else if (write.action === "take" && isInjectedFault(failure)) {
         // A reset after forwarding: the claim may be taken although its holder saw an error.
         liveClaims.set(write.key, {
@@ -187,12 +223,18 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           note: ", whose answer an injected fault dropped",
         });
       } else if (write.action === "take" && isControlFlow(failure) && invocation) {
-        const held = liveClaims.get(write.key);
-        if (held && Date.now() - held.takenAt < DEFAULT_CLAIM_LEASE_MS) {
-          invocation.claimWaits.push(`${held.holder}${held.note}`);
+        const holder = holderOfRefused(write.key, holderOf(invocation));
+        const done = completed.get(write.key);
+        if (holder !== undefined) {
+          invocation.claimWaits.push(holder);
         } else if (retries > 0) {
           // The first try took the claim and its answer was lost (a reset after forwarding): the retry is refused.
           invocation.claimWaits.push("itself, taken by a try whose answer an injected fault dropped");
+        } else if (done !== undefined) {
+          // Not a wait: the work was done, and a message retried for it is retried for nothing.
+          invocation.otherErrors.push(
+            `a publish claim (${write.key}) was refused because ${done.by} had already done its work, ${Date.now() - done.at} ms before`,
+          );
         } else {
           invocation.otherErrors.push(`a publish claim (${write.key}) was refused, holder unknown`);
         }
@@ -219,6 +261,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     counters.calls += 1;
     let output: { output?: { $metadata?: { attempts?: number } } } | undefined;
     let failure: unknown;
+    const answered = sendingTakes((args as { input?: unknown }).input, invocation);
     try {
       output = (await next(args)) as typeof output;
     } catch (error) {
@@ -231,6 +274,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     const retries = Math.max(0, (metadata?.attempts ?? 1) - 1);
     counters.retries += retries;
     trackClaims((args as { input?: unknown }).input, invocation, failure, retries);
+    answered();
     if (failure !== undefined && isInjectedFault(failure)) counters.injectedErrors += 1;
     if (invocation) {
       if (failure !== undefined && isInjectedFault(failure)) invocation.injectedErrors += 1;
@@ -357,6 +401,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           invocation,
           invocation.recordErrors.get(record.messageId),
           thrown,
+          options.explainError,
         );
       }
       attempts.push({
@@ -406,14 +451,17 @@ function explainFailure(
   invocation: Invocation,
   error: unknown,
   thrown: unknown,
+  explainError: ((error: unknown) => string | undefined) | undefined,
 ): [explanation: string | undefined, unexplained: string | undefined] {
   if (error !== undefined) {
     if (isInjectedFault(error))
       return [`an injected fault reached the handler: ${describe(error)}`, undefined];
+    const injected = explainError?.(error);
+    if (injected !== undefined) return [injected, undefined];
     if ((error as { name?: string }).name === "RetryLaterError" && invocation.claimWaits.length > 0) {
       return [`waited for a publish claim held by ${invocation.claimWaits.join(", ")}`, undefined];
     }
-    return [undefined, [describe(error), ...invocation.otherErrors].join("; ")];
+    return [undefined, tally([describe(error), ...invocation.otherErrors])];
   }
   if (invocation.injectedErrors > 0) {
     return [`${invocation.injectedErrors} injected fault(s) reached the handler`, undefined];
@@ -425,7 +473,14 @@ function explainFailure(
     ...invocation.otherErrors,
     ...(thrown === undefined ? [] : [`handler threw: ${describe(thrown)}`]),
   ];
-  return [undefined, seen.join("; ") || "reported as failed with no error seen"];
+  return [undefined, tally(seen) || "reported as failed with no error seen"];
+}
+
+/** Errors as read in a counterexample: each different one once, with how often it came. */
+function tally(errors: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const error of errors) counts.set(error, (counts.get(error) ?? 0) + 1);
+  return [...counts].map(([error, count]) => (count > 1 ? `${error} (${count} times)` : error)).join("; ");
 }
 
 /** An error only the fault proxy produces: its marked answers, or a connection it reset. */

@@ -13,6 +13,7 @@ import {
   loadOrCreatePreludeSigner,
   type PreludeSigner,
 } from "../local/prelude-signer.js";
+import type { PollerDelivery } from "../local/sqs-poller.js";
 import { countMessages } from "../local/sqs-stand-in.js";
 import {
   DEFAULT_FAULT_WEIGHTS,
@@ -23,6 +24,7 @@ import {
   startFaultProxy,
 } from "./fault-proxy.js";
 import { checkInvariants, type InvariantResult, type Observed, type PageSeen } from "./invariants.js";
+import { type JwksOutageStats, type RotatingJwks, startRotatingJwks } from "./jwks-outage.js";
 import { createProcessorFaults, type ProcessorFaultStats } from "./processor-faults.js";
 import {
   readPages,
@@ -36,6 +38,7 @@ import { createSeededRandom } from "./seeded-random.js";
 import {
   createWorkload,
   type DeliveredPost,
+  LARGE_POST_EVENTS,
   type PlannedPost,
   POST_KINDS,
   type PostKind,
@@ -58,6 +61,10 @@ export interface SoakOptions {
   readonly poisonRate: number;
   /** A full DynamoDB and SNS outage of this many seconds while the backlog is processed; 0 for none. */
   readonly outageSeconds: number;
+  /** The second app rotates its key and its JWKS is down for this many seconds of the live phase; 0 for none. */
+  readonly jwksOutageSeconds: number;
+  /** Large signed batches (hundreds to a few thousand events each), most in the backlog, some live. */
+  readonly largePosts: number;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -70,6 +77,8 @@ export const DEFAULT_SOAK_OPTIONS: Omit<SoakOptions, "log"> = {
   crashRate: 0.05,
   poisonRate: 0.004,
   outageSeconds: 15,
+  jwksOutageSeconds: 10,
+  largePosts: 8,
 };
 
 /** Short windows so that bursts open, go quiet and resolve within seconds; different per hook on purpose. */
@@ -84,6 +93,10 @@ const RECOVERY_INTERVAL_SECONDS = 1;
 /** A publish claim left by a crash holds this long before a retry may take over. */
 const CLAIM_LEASE_MS = DEFAULT_CLAIM_LEASE_MS;
 const SEND_CONCURRENCY = 4;
+/** The JWKS cache refetches at most once a second here (the stack's default is 30 s), so an outage ends promptly. */
+const JWKS_MIN_REFETCH_SECONDS = 1;
+/** A JWKS outage lasts until the processor has found the JWKS down this many times. */
+const JWKS_OUTAGE_MIN_REFUSALS = 3;
 
 export interface SoakResult {
   readonly options: Omit<SoakOptions, "log">;
@@ -106,7 +119,12 @@ export interface SoakResult {
     readonly dynamodb: FaultProxyStats;
     readonly sns: FaultProxyStats;
     readonly processor: ProcessorFaultStats;
+    readonly jwks: JwksOutageStats;
   };
+  /** Concurrent processor invocations: as many as the stack's event source allows. */
+  readonly concurrency: { readonly allowed: number; readonly peak: number };
+  /** Large posts sent, and the most events one carried. */
+  readonly largePosts: { readonly count: number; readonly maxEvents: number; readonly maxBytes: number };
   readonly deliveries: {
     readonly attempts: number;
     readonly failedAttempts: number;
@@ -116,6 +134,8 @@ export interface SoakResult {
     readonly deadLetters: number;
     /** Dead letters that shared a batch with a poison message at least once; the rest failed for other faults alone. */
     readonly deadLettersNearPoison: number;
+    /** Deliveries deleted only after the visibility timeout had run out (the message was visible again). */
+    readonly outlasted: number;
   };
   readonly pages: {
     readonly triggers: number;
@@ -162,13 +182,22 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const snsProxy = await startFaultProxy({ service: "sns", random: random.fork("sns"), mode: snsMode });
     proxies.push(snsProxy);
     // Each app signs with its own key, as each Prelude app has its own JWKS; the first one is the dev key.
-    const secondAppSigner = createPreludeSigner();
-    const secondAppJwks = await secondAppSigner.serveJwks();
+    // The second app's JWKS can rotate its key and go down.
+    const secondAppJwks = await startRotatingJwks(createPreludeSigner(), createPreludeSigner());
     closers.push(() => secondAppJwks.close());
     const processorFaults = createProcessorFaults({
       random: random.fork("crashes"),
       crashRate: options.crashRate,
+      explainError: (error) => {
+        const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
+        return name === "RetryLaterError" && secondAppJwks.explains(message)
+          ? `the signature check found ${APP_IDS[1]}'s JWKS down (injected outage)`
+          : undefined;
+      },
     });
+    const deliveries: PollerDelivery[] = [];
+    let inFlight = 0;
+    let peakInFlight = 0;
 
     let since = Date.now();
     log("starting the local pipeline (DynamoDB Local, SQS stand-in, SNS stand-in) behind the fault proxies…");
@@ -183,6 +212,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         stepUpBurstThreshold: SOAK_RULES["step-up"].threshold,
         stepUpBurstWindowSeconds: SOAK_RULES["step-up"].windowSeconds,
         stepUpQuietSeconds: SOAK_RULES["step-up"].quietSeconds,
+        jwksMinRefetchSeconds: JWKS_MIN_REFETCH_SECONDS,
       },
       jwksUrls: { [APP_IDS[1]]: secondAppJwks.url },
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
@@ -198,7 +228,20 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         snsProxy.forwardTo(real.sns);
         return { ...real, dynamodb: dynamoProxy.url, sns: snsProxy.url };
       },
-      wrapProcessor: processorFaults.wrap,
+      // Counted outside the crash point: a crashed invocation is over for the poller, as for Lambda.
+      wrapProcessor: (handler) => {
+        const faulty = processorFaults.wrap(handler);
+        return async (event, context) => {
+          peakInFlight = Math.max(peakInFlight, ++inFlight);
+          try {
+            return await faulty(event, context);
+          } finally {
+            inFlight -= 1;
+          }
+        };
+      },
+      processorConcurrency: "stack",
+      onDelivery: (delivery) => deliveries.push(delivery),
     });
     mark("start", since);
     const running = pipeline;
@@ -210,11 +253,13 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const directSqs = new SQSClient({ ...local, endpoint: state.sqsEndpoint });
     sqs = directSqs;
 
-    const signers = new Map([
-      [APP_IDS[0] as string, await loadOrCreatePreludeSigner(join(root, ".local"))],
-      [APP_IDS[1] as string, secondAppSigner],
-    ]);
-    const sender = createSender(state.webhookUrl, signers, createPreludeSigner());
+    const firstAppSigner = await loadOrCreatePreludeSigner(join(root, ".local"));
+    const sender = createSender(
+      state.webhookUrl,
+      (appId) => (appId === APP_IDS[1] ? secondAppJwks.current() : firstAppSigner),
+      (appId) => (appId === APP_IDS[1] ? firstAppSigner : secondAppJwks.current()),
+      createPreludeSigner(),
+    );
     const workload = createWorkload({
       seed: options.seed,
       appIds: APP_IDS,
@@ -240,7 +285,13 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
 
     // The backlog: two weeks of failures redelivered at once, while DynamoDB and SNS fail underneath.
     since = Date.now();
-    const backlog = workload.backlog(Math.round(options.batches * 0.7));
+    const liveLarge = Math.floor(options.largePosts / 4);
+    const backlog = random
+      .fork("large")
+      .shuffle([
+        ...workload.backlog(Math.round(options.batches * 0.7)),
+        ...workload.largePosts(options.largePosts - liveLarge, "backlog", Date.now()),
+      ]);
     const signedBacklog = backlog.filter((post) => post.kind === "signed");
     const poisonCount =
       options.poisonRate > 0 ? Math.max(1, Math.round(options.poisonRate * backlog.length)) : 0;
@@ -287,6 +338,21 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       }
       for (const posts of await Promise.all(sending)) delivered.push(...posts);
     })();
+    const jwksOutage =
+      options.jwksOutageSeconds > 0
+        ? scheduleJwksOutage(
+            secondAppJwks,
+            (options.liveSeconds * 1000) / 3,
+            options.jwksOutageSeconds * 1000,
+            log,
+          )
+        : undefined;
+    const large = (async () => {
+      for (let i = 0; i < liveLarge; i++) {
+        await sleep((options.liveSeconds * 1000) / (liveLarge + 1));
+        delivered.push(...(await sender.sendAll(workload.largePosts(1, "live", Date.now()))));
+      }
+    })();
     const groupLoops = workload.groups.map(async (group) => {
       let last: Structure | undefined;
       while (Date.now() < liveEnd) {
@@ -315,7 +381,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         delivered.push(...(await sender.sendAll(planned.posts)));
       }
     });
-    await Promise.all([background, ...groupLoops]);
+    await Promise.all([background, large, jwksOutage?.done, ...groupLoops]);
     log(
       `live: ${liveClusters.length} live bursts sent in ${seconds(Date.now() - since)}; waiting for the queue and the resolves…`,
     );
@@ -374,9 +440,9 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       leftInQueues,
       attempts: processorFaults.attempts(),
       attemptsBeforeRedrive,
+      deliveries,
       maxReceiveCount,
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-      batchingWindowSeconds: running.settings.eventSource.maximumBatchingWindowSeconds,
     };
     const invariants = checkInvariants(record, observed);
     return summarize({
@@ -386,7 +452,16 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       record,
       observed,
       invariants,
-      faults: { dynamodb: dynamoProxy.stats(), sns: snsProxy.stats(), processor: processorFaults.stats() },
+      faults: {
+        dynamodb: dynamoProxy.stats(),
+        sns: snsProxy.stats(),
+        processor: processorFaults.stats(),
+        jwks: secondAppJwks.stats(),
+      },
+      concurrency: {
+        allowed: running.settings.eventSource.maximumConcurrency ?? 1,
+        peak: peakInFlight,
+      },
     });
   } catch (error) {
     if (pipelineLines.length > 0) log(`last pipeline lines:\n${pipelineLines.slice(-15).join("\n")}`);
@@ -409,6 +484,7 @@ function summarize(input: {
   observed: Observed;
   invariants: InvariantResult[];
   faults: SoakResult["faults"];
+  concurrency: SoakResult["concurrency"];
 }): SoakResult {
   const { record, observed } = input;
   const byKind = Object.fromEntries(
@@ -440,6 +516,7 @@ function summarize(input: {
     if (seen.has(key)) repeats += 1;
     seen.add(key);
   }
+  const large = record.posts.filter((post) => post.events.length >= LARGE_POST_EVENTS[0]);
   const storedByRedrive = observed.events.filter(
     (event) => !observed.keysBeforeRedrive.has(event.key),
   ).length;
@@ -455,6 +532,12 @@ function summarize(input: {
     events: { sent, distinctValid: valid.size, invalid, stored: observed.events.length, storedByRedrive },
     structures,
     faults: input.faults,
+    concurrency: input.concurrency,
+    largePosts: {
+      count: large.length,
+      maxEvents: Math.max(0, ...large.map((post) => post.events.length)),
+      maxBytes: Math.max(0, ...large.map((post) => Buffer.byteLength(post.body))),
+    },
     deliveries: {
       attempts: observed.attempts.length,
       failedAttempts: observed.attempts.filter((attempt) => attempt.outcome !== "ok").length,
@@ -465,6 +548,11 @@ function summarize(input: {
         observed.attempts.some(
           (attempt) => attempt.requestId === letter.requestId && attempt.explanation?.includes("poison"),
         ),
+      ).length,
+      outlasted: observed.deliveries.filter(
+        (delivery) =>
+          delivery.deletedAt !== undefined &&
+          delivery.deletedAt - delivery.receiveSentAt >= observed.visibilityTimeoutSeconds * 1000,
       ).length,
     },
     pages: {
@@ -490,25 +578,22 @@ function resolvedIn(pages: readonly PageSeen[], cluster: Structure): boolean {
   );
 }
 
-/** Posts webhooks as Prelude does: signed with the app's key, retried on anything but a 4xx, a few at a time. */
+/**
+ * Posts webhooks as Prelude does: signed with the app's current key, retried on anything but a 4xx, a
+ * few at a time. `ownKey` is the key of the app a body claims; `otherKey` the other app's (cross-app).
+ */
 function createSender(
   webhookUrl: string,
-  signers: ReadonlyMap<string, PreludeSigner>,
+  ownKey: (appId: string) => PreludeSigner,
+  otherKey: (appId: string) => PreludeSigner,
   stranger: PreludeSigner,
 ) {
-  const [first, second] = [...signers.values()] as [PreludeSigner, PreludeSigner];
   async function deliver(post: PlannedPost): Promise<DeliveredPost> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (post.kind !== "unsigned") {
-      const own = signers.get(post.appId) ?? first;
+      const own = ownKey(post.appId);
       const signer =
-        post.kind === "forged"
-          ? stranger
-          : post.kind === "cross-app"
-            ? own === first
-              ? second
-              : first
-            : own;
+        post.kind === "forged" ? stranger : post.kind === "cross-app" ? otherKey(post.appId) : own;
       headers[WEBHOOK_HEADERS.signature] = signer.sign(post.body);
       // A forger copies the app's real key id; only the signature gives it away.
       headers[WEBHOOK_HEADERS.signatureKeyId] = post.kind === "forged" ? own.kid : signer.kid;
@@ -546,6 +631,35 @@ function createSender(
       return results;
     },
   };
+}
+
+/**
+ * The app rotates its key and its JWKS goes down at once: signatures with the new key cannot be checked.
+ * The outage lasts `durationMs`, and beyond that until the processor has met it (a few refused fetches),
+ * however late a loaded machine gets to the new signatures; never longer than a minute more.
+ */
+function scheduleJwksOutage(
+  jwks: RotatingJwks,
+  afterMs: number,
+  durationMs: number,
+  log: (line: string) => void,
+): { done: Promise<void> } {
+  const done = (async () => {
+    await sleep(afterMs);
+    log(
+      `JWKS outage: the second app rotates its key and its JWKS answers 503 for ${seconds(durationMs)} or more`,
+    );
+    jwks.rotate();
+    jwks.setDown(true);
+    const started = Date.now();
+    await sleep(durationMs);
+    while (jwks.stats().refused < JWKS_OUTAGE_MIN_REFUSALS && Date.now() - started < durationMs + 60_000) {
+      await sleep(250);
+    }
+    jwks.setDown(false);
+    log(`JWKS outage: over after ${seconds(Date.now() - started)} (${jwks.stats().refused} fetches refused)`);
+  })();
+  return { done };
 }
 
 /** Every proxy fails every request for a while, then returns to its normal fault rate. */

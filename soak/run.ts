@@ -7,11 +7,14 @@ import { formatSummary } from "./summary.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const usage = `npm run soak -- [--seed <text>] [--batches <n>] [--seconds <live seconds>] [--fault-rate <0..1>]
-                    [--crash-rate <0..1>] [--poison-rate <0..1>] [--outage-seconds <n>] [--json]
+                    [--crash-rate <0..1>] [--poison-rate <0..1>] [--outage-seconds <n>]
+                    [--jwks-outage-seconds <n>] [--large-posts <n>] [--json]
 
-Drives the local pipeline with a seeded workload while DynamoDB and SNS fail underneath and the processor
-crashes, then checks every invariant against what was sent. Defaults: seed ${DEFAULT_SOAK_OPTIONS.seed}, ${DEFAULT_SOAK_OPTIONS.batches} batches, ${DEFAULT_SOAK_OPTIONS.liveSeconds} s live,
-fault rate ${DEFAULT_SOAK_OPTIONS.faultRate}, crash rate ${DEFAULT_SOAK_OPTIONS.crashRate}, poison rate ${DEFAULT_SOAK_OPTIONS.poisonRate}, outage ${DEFAULT_SOAK_OPTIONS.outageSeconds} s.`;
+Drives the local pipeline, with as many concurrent processor invocations as the stack allows, with a
+seeded workload while DynamoDB and SNS fail underneath, the processor crashes and a JWKS goes down, then
+checks every invariant against what was sent. Defaults: seed ${DEFAULT_SOAK_OPTIONS.seed}, ${DEFAULT_SOAK_OPTIONS.batches} batches, ${DEFAULT_SOAK_OPTIONS.liveSeconds} s live,
+fault rate ${DEFAULT_SOAK_OPTIONS.faultRate}, crash rate ${DEFAULT_SOAK_OPTIONS.crashRate}, poison rate ${DEFAULT_SOAK_OPTIONS.poisonRate}, outage ${DEFAULT_SOAK_OPTIONS.outageSeconds} s,
+JWKS outage ${DEFAULT_SOAK_OPTIONS.jwksOutageSeconds} s, ${DEFAULT_SOAK_OPTIONS.largePosts} large posts.`;
 
 const rate = z.coerce.number().min(0).max(1);
 const flags = z.object({
@@ -22,6 +25,8 @@ const flags = z.object({
   "crash-rate": rate.optional(),
   "poison-rate": rate.optional(),
   "outage-seconds": z.coerce.number().int().min(0).max(600).optional(),
+  "jwks-outage-seconds": z.coerce.number().int().min(0).max(600).optional(),
+  "large-posts": z.coerce.number().int().min(0).max(1_000).optional(),
   json: z.boolean().optional(),
   help: z.boolean().optional(),
 });
@@ -38,6 +43,8 @@ async function main(): Promise<number> {
         "crash-rate": { type: "string" },
         "poison-rate": { type: "string" },
         "outage-seconds": { type: "string" },
+        "jwks-outage-seconds": { type: "string" },
+        "large-posts": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -63,6 +70,10 @@ async function main(): Promise<number> {
     ...(parsed["crash-rate"] === undefined ? {} : { crashRate: parsed["crash-rate"] }),
     ...(parsed["poison-rate"] === undefined ? {} : { poisonRate: parsed["poison-rate"] }),
     ...(parsed["outage-seconds"] === undefined ? {} : { outageSeconds: parsed["outage-seconds"] }),
+    ...(parsed["jwks-outage-seconds"] === undefined
+      ? {}
+      : { jwksOutageSeconds: parsed["jwks-outage-seconds"] }),
+    ...(parsed["large-posts"] === undefined ? {} : { largePosts: parsed["large-posts"] }),
     log: (line) => console.error(`soak: ${line}`),
   });
   console.log(parsed.json ? JSON.stringify(result, null, 2) : formatSummary(result));

@@ -16,19 +16,20 @@ export function formatSummary(result: SoakResult): string {
     `${name} ${stats.requests} requests, injected ${list(stats.injected) || "none"}`;
   const sdk = faults.processor;
   const lines = [
-    `hookwatch soak: seed ${options.seed}, ${options.batches} batches, ${options.liveSeconds} s live, fault rate ${options.faultRate}, crash rate ${options.crashRate}, poison rate ${options.poisonRate}, outage ${options.outageSeconds} s`,
+    `hookwatch soak: seed ${options.seed}, ${options.batches} batches, ${options.liveSeconds} s live, fault rate ${options.faultRate}, crash rate ${options.crashRate}, poison rate ${options.poisonRate}, outage ${options.outageSeconds} s, JWKS outage ${options.jwksOutageSeconds} s, ${options.largePosts} large posts`,
     `took ${seconds(result.durationMs)} (${Object.entries(result.phases)
       .map(([phase, ms]) => `${phase} ${seconds(ms)}`)
       .join(", ")})`,
     "",
-    `posts       ${posts.total}: ${list(posts.byKind)}; ${posts.repeats} of them redeliveries of an earlier body`,
+    `posts       ${posts.total}: ${list(posts.byKind)}; ${posts.repeats} of them redeliveries of an earlier body; ${result.largePosts.count} large (up to ${result.largePosts.maxEvents} events, ${Math.round(result.largePosts.maxBytes / 1024)} KiB)`,
     `events      ${events.sent} sent: ${events.distinctValid} distinct valid, ${events.invalid} invalid in signed batches; ${events.stored} stored, ${events.storedByRedrive} of them only by the redrive`,
     `timeline    ${list(result.structures)}`,
     `faults      ${proxy("DynamoDB", faults.dynamodb)}`,
     `            ${proxy("SNS", faults.sns)}`,
-    `            processor: ${sdk.invocations} invocations, ${sdk.crashes} crashed (${sdk.poisonCrashes} by a poison message)`,
+    `            JWKS of the second app: key ${faults.jwks.rotated ? "rotated" : "not rotated"}, ${faults.jwks.refused} of ${faults.jwks.requests} fetches refused during the outage`,
+    `            processor: ${sdk.invocations} invocations, at most ${result.concurrency.peak} at once (the stack allows ${result.concurrency.allowed}), ${sdk.crashes} crashed (${sdk.poisonCrashes} by a poison message)`,
     `            SDK calls: processor ${sdk.processor.calls} (${sdk.processor.retries} SDK retries, ${sdk.processor.injectedErrors} faults reached hookwatch), recovery ${sdk.recovery.calls} (${sdk.recovery.retries} retries, ${sdk.recovery.injectedErrors} reached it)`,
-    `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
+    `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed, ${deliveries.outlasted} outlasted the visibility timeout; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
     `pages       ${pages.triggers} triggers (${pages.delayedTriggers} delayed), ${pages.resolves} resolves; ${pages.repeats} repeated publishes`,
     "",
     "invariants",

@@ -150,7 +150,16 @@ export interface Workload {
   liveCluster(group: Group, nowMs: number): { posts: PlannedPost[]; cluster: Structure } | undefined;
   /** Traffic while live bursts run: noise, old trickles, redeliveries of backlog posts, forgeries. */
   background(count: number, nowMs: number): PlannedPost[];
+  /**
+   * Large signed batches, as Prelude sends after a long outage: hundreds to a few thousand events of
+   * noise each (no transport failure, so the timelines stay as planned), each body under SQS's 1 MiB.
+   */
+  largePosts(count: number, phase: PlannedPost["phase"], nowMs: number): PlannedPost[];
 }
+
+/** How many events a large post carries, and the most bytes its body may have (SQS holds 1 MiB with attributes). */
+export const LARGE_POST_EVENTS: readonly [number, number] = [200, 3_000];
+const LARGE_POST_MAX_BYTES = 900_000;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -574,6 +583,23 @@ export function createWorkload(options: WorkloadOptions): Workload {
         }
       }
       return posts;
+    },
+
+    largePosts(count, phase, nowMs) {
+      const near = phase === "live" ? () => nowMs - random.int(0, 30_000) : pastTime;
+      return Array.from({ length: count }, () => {
+        const appId = random.pick(options.appIds);
+        const target = random.int(LARGE_POST_EVENTS[0], LARGE_POST_EVENTS[1]);
+        const events: SentEvent[] = [];
+        let bytes = 0;
+        while (events.length < target) {
+          const event = noiseEvent(near);
+          if (bytes + event.raw.length + 1 > LARGE_POST_MAX_BYTES) break;
+          events.push(event);
+          bytes += event.raw.length + 1;
+        }
+        return post(phase, "signed", appId, events);
+      });
     },
   };
 

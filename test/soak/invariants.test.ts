@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import type { PollerDelivery } from "../../local/sqs-poller.js";
 import {
   checkInvariants,
   INVARIANTS,
@@ -113,11 +114,44 @@ function faithfulObservation(record: SoakRecord): Observed {
     leftInQueues: 0,
     attempts,
     attemptsBeforeRedrive: attempts.length,
+    deliveries: attempts.map((attempt) => deleted(attempt, 40)),
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 3,
-    batchingWindowSeconds: 1,
   };
 }
+
+/** The poller's record of a delivery deleted `afterMs` after its receive, or refused then (`error`). */
+function deleted(attempt: Attempt, afterMs: number, error?: string): PollerDelivery {
+  const receivedAt = START + attempt.invocation * 10_000;
+  return {
+    messageId: attempt.messageId,
+    receiveCount: attempt.receiveCount,
+    receiveSentAt: receivedAt - 2,
+    receivedAt,
+    invokedAt: receivedAt + 1,
+    returnedAt: receivedAt + afterMs - 5,
+    outcome: "deleted",
+    deleteSentAt: receivedAt + afterMs - 4,
+    deletedAt: receivedAt + afterMs - 2,
+    ...(error === undefined ? {} : { deleteError: error }),
+  };
+}
+
+/** The poller's record of a delivery left in the queue (failed, crashed). */
+function left(attempt: Attempt): PollerDelivery {
+  const receivedAt = START + attempt.invocation * 10_000;
+  return {
+    messageId: attempt.messageId,
+    receiveCount: attempt.receiveCount,
+    receiveSentAt: receivedAt - 2,
+    receivedAt,
+    invokedAt: receivedAt + 1,
+    returnedAt: receivedAt + 20,
+    outcome: "left",
+  };
+}
+
+const REFUSED = "ReceiptHandleIsInvalid: not a valid receipt handle";
 
 function verdict(results: readonly InvariantResult[], name: string): InvariantResult {
   const result = results.find((candidate) => candidate.name === name);
@@ -328,28 +362,71 @@ describe("the soak's invariant checker", () => {
         retries: 0,
         slowCalls: 0,
       }));
-    const withAttempts = (attempts: Attempt[]): Observed => ({
+    const withAttempts = (attempts: Attempt[], last?: PollerDelivery): Observed => ({
       ...observed,
       deadLetters: [{ requestId, body: post.body }],
       attempts: [...observed.attempts.filter((attempt) => attempt.requestId !== requestId), ...attempts],
       attemptsBeforeRedrive: observed.attempts.length + attempts.length,
+      deliveries: [
+        ...observed.deliveries,
+        ...attempts.map((attempt, index) => (index === attempts.length - 1 && last ? last : left(attempt))),
+      ],
     });
-
-    const lastSucceeded = (durationMs: number): Attempt[] => [
-      ...failures(4),
-      { ...(failures(1)[0] as Attempt), outcome: "ok", explanation: undefined, durationMs } as Attempt,
-    ];
+    const lastOk = { ...(failures(5)[4] as Attempt), outcome: "ok", explanation: undefined } as Attempt;
+    const lastSucceeded = [...failures(4), lastOk];
 
     const explained = checkInvariants(record, withAttempts(failures(5)));
     const tooFew = checkInvariants(record, withAttempts(failures(2)));
-    // The local stand-in moves a message whose last, successful delivery outlasted the visibility timeout.
-    const lastRanLong = checkInvariants(record, withAttempts(lastSucceeded(2_500)));
-    const lastWasQuick = checkInvariants(record, withAttempts(lastSucceeded(100)));
+    // The local stand-in moves a message whose last, successful delivery outlasted the visibility timeout:
+    // its delete came after the timeout.
+    const lastOutlasted = checkInvariants(record, withAttempts(lastSucceeded, deleted(lastOk, 3_200)));
+    const lastDeletedInTime = checkInvariants(record, withAttempts(lastSucceeded, deleted(lastOk, 900)));
+    // A refused delete answered before the visibility timeout ran out explains nothing either.
+    const refusedEarly = checkInvariants(record, withAttempts(lastSucceeded, deleted(lastOk, 900, REFUSED)));
 
     expect(verdict(explained, INVARIANTS.deadLetters).held).toBe(true);
     expect(verdict(tooFew, INVARIANTS.deadLetters).counterexample).toContain("after 2 receives");
-    expect(verdict(lastRanLong, INVARIANTS.deadLetters).held).toBe(true);
-    expect(verdict(lastWasQuick, INVARIANTS.deadLetters).counterexample).toContain("ok in 100 ms");
+    expect(verdict(lastOutlasted, INVARIANTS.deadLetters).held).toBe(true);
+    expect(verdict(lastDeletedInTime, INVARIANTS.deadLetters).counterexample).toContain(
+      "5: ok and deleted 900 ms after the receive",
+    );
+    expect(verdict(refusedEarly, INVARIANTS.deadLetters).counterexample).toContain("refused");
+    expect(verdict(refusedEarly, INVARIANTS.deadLetters).held).toBe(false);
+  });
+
+  it("accepts a redelivery after a failed or overlong delivery, and reports one after a delete in time", () => {
+    const observed = faithfulObservation(record);
+    const [first] = observed.attempts as [Attempt];
+    const again: Attempt = { ...first, receiveCount: 2, invocation: first.invocation + 1 };
+    const failed: Attempt = {
+      ...first,
+      outcome: "failed",
+      explanation: "an injected fault reached the handler",
+    };
+    const others = observed.deliveries.filter((delivery) => delivery.messageId !== first.messageId);
+    const withFirst = (attempt: Attempt, delivery: PollerDelivery): Observed => ({
+      ...observed,
+      attempts: [...observed.attempts.slice(1), attempt, again],
+      attemptsBeforeRedrive: observed.attempts.length + 1,
+      deliveries: [...others, delivery, deleted(again, 40)],
+    });
+
+    const afterFailure = checkInvariants(record, withFirst(failed, left(failed)));
+    const afterOutlasting = checkInvariants(record, withFirst(first, deleted(first, 3_100)));
+    const afterDelete = checkInvariants(record, withFirst(first, deleted(first, 40)));
+    const neverDelivered = checkInvariants(record, {
+      ...observed,
+      attempts: [...observed.attempts, { ...again, messageId: "m-unseen" }],
+    });
+
+    expect(verdict(afterFailure, INVARIANTS.redeliveries).held).toBe(true);
+    expect(verdict(afterOutlasting, INVARIANTS.redeliveries).held).toBe(true);
+    expect(verdict(afterDelete, INVARIANTS.redeliveries).counterexample).toContain(
+      "came back (receive 2) after a receive that was ok and deleted 40 ms after the receive",
+    );
+    expect(verdict(neverDelivered, INVARIANTS.redeliveries).counterexample).toContain(
+      "never reached the processor",
+    );
   });
 
   it("reports messages left in the queues after the redrive, and events the redrive stored from no dead letter", () => {

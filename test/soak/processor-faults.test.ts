@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
+import { RetryLaterError } from "../../lambdas/runtime/retry-later-error.js";
 import { FAULT_MARKER } from "../../soak/fault-proxy.js";
 import { claimWrites, createProcessorFaults, ProcessorCrashError } from "../../soak/processor-faults.js";
 import { createSeededRandom } from "../../soak/seeded-random.js";
@@ -11,9 +17,10 @@ import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";
 import { createTestTables } from "../helpers/test-tables.js";
 
 let eventsTable: string;
+let stateTable: string;
 
 beforeAll(async () => {
-  ({ events: eventsTable } = await createTestTables());
+  ({ events: eventsTable, state: stateTable } = await createTestTables());
 });
 
 const context = {} as Context;
@@ -162,5 +169,105 @@ describe("publish claims as the SDK calls name them", () => {
       claimWrites({ Key: key, UpdateExpression: "ADD entries :entry SET expires_at = :expires" }),
     ).toEqual([]);
     expect(claimWrites({ TableName: "events", Item: {} })).toEqual([]);
+  });
+});
+
+describe("publish claims refused to a delivery", () => {
+  /** A burst item of the state table, and the claim and completion writes the burst code makes on it. */
+  async function burstItem() {
+    const Key = { pk: { S: `GROUP#app#${randomUUID()}` }, sk: { S: "BURST#2026-11-20T10:00:00.000Z" } };
+    await dynamodb.send(new PutItemCommand({ TableName: stateTable, Item: Key }));
+    const claim = () =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: stateTable,
+          Key,
+          UpdateExpression: "SET page_claim_until = :until",
+          ConditionExpression: "attribute_not_exists(paged_at) AND attribute_not_exists(page_claim_until)",
+          ExpressionAttributeValues: { ":until": { N: String(Date.now() + 30_000) } },
+        }),
+      );
+    const complete = () =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: stateTable,
+          Key,
+          UpdateExpression: "SET paged_at = :at REMOVE page_claim_until",
+          ExpressionAttributeValues: { ":at": { S: new Date().toISOString() } },
+        }),
+      );
+    return { claim, complete };
+  }
+
+  /** A processor that claims and, refused, asks for a retry as the burst code does. */
+  const claiming = (claim: () => Promise<unknown>, then?: () => Promise<unknown>) => (event: SQSEvent) =>
+    processPartialResponse(
+      event,
+      async () => {
+        try {
+          await claim();
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) throw new RetryLaterError("claim held");
+          throw error;
+        }
+        await then?.();
+      },
+      new BatchProcessor(EventType.SQS),
+      // One record alone: its failure is reported, not thrown.
+      { throwOnFullBatchFailure: false },
+    );
+
+  it("explain a refusal by another invocation whose take the table holds but whose answer is still on its way", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("in-flight"), crashRate: 0 });
+    const { claim } = await burstItem();
+    // The first claim's answer is held back after DynamoDB wrote it, until the second claim was refused.
+    let holding = true;
+    let written: () => void = () => {};
+    const isWritten = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        if (holding) {
+          holding = false;
+          written();
+          await released;
+        }
+        return output;
+      },
+      { step: "deserialize", name: "testHoldFirstAnswer" },
+    );
+    try {
+      const first = faults.wrap(claiming(claim))(eventOf("first"), context);
+      await isWritten;
+      await faults.wrap(claiming(claim))(eventOf("second"), context);
+      release();
+      await first;
+    } finally {
+      dynamodb.middlewareStack.remove("testHoldFirstAnswer");
+    }
+
+    const [refused] = faults.attempts();
+    expect(refused?.outcome).toBe("failed");
+    expect(refused?.explanation).toMatch(/held by invocation \d+, whose take was still unanswered/);
+  });
+
+  it("leave a refusal unexplained when the claim's work was already done: a retry for nothing", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("done"), crashRate: 0 });
+    const { claim, complete } = await burstItem();
+
+    await faults.wrap(claiming(claim, complete))(eventOf("pages"), context);
+    await faults.wrap(claiming(claim))(eventOf("too late"), context);
+
+    const [paged, late] = faults.attempts();
+    expect(paged?.outcome).toBe("ok");
+    expect(late?.outcome).toBe("failed");
+    expect(late?.explanation).toBeUndefined();
+    expect(late?.unexplained).toMatch(/refused because invocation \d+ had already done its work/);
   });
 });

@@ -14,6 +14,8 @@ const SHORT: Omit<SoakOptions, "log"> = {
   crashRate: 0.08,
   poisonRate: 0.01,
   outageSeconds: 5,
+  jwksOutageSeconds: 4,
+  largePosts: 2,
 };
 
 let result: SoakResult;
