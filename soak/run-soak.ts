@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
 import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
 import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
@@ -401,6 +401,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     );
     for (const proxy of proxies) proxy.setMode({ rate: 0, weights: {} });
     processorFaults.setEnabled(false);
+    // The redrive proves the record completes, not retry timing: with the stack's own visibility timeout a
+    // slow but successful delivery (a large batch on a busy machine) is not taken for a failed one.
+    await directSqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: state.queueUrl,
+        Attributes: { VisibilityTimeout: String(running.settings.queue.visibilityTimeoutSeconds) },
+      }),
+    );
     log(`dead-letter queue: ${deadMessages.length} message(s); faults off, redriving…`);
     await redrive(directSqs, deadMessages, {
       deadLetterQueueUrl: state.deadLetterQueueUrl,

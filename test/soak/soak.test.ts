@@ -22,7 +22,7 @@ let result: SoakResult;
 
 beforeAll(async () => {
   result = await runSoak(SHORT);
-}, 150_000);
+}, 480_000);
 
 afterAll(() => {
   if (result !== undefined) console.log(formatSummary(result));
@@ -61,5 +61,15 @@ describe("the short soak: the local pipeline under load and faults", () => {
     expect(result.deliveries.retriedMessages).toBeGreaterThan(0);
     expect(result.deliveries.deadLetters).toBeGreaterThan(0);
     expect(result.events.storedByRedrive).toBeGreaterThan(0);
+  });
+
+  it("ran as the stack does: concurrent invocations, a JWKS outage over a key rotation, large batches", () => {
+    expect(result.concurrency.allowed).toBeGreaterThan(1);
+    expect(result.concurrency.peak).toBeGreaterThan(1);
+    expect(result.concurrency.peak).toBeLessThanOrEqual(result.concurrency.allowed);
+    expect(result.faults.jwks.rotated).toBe(true);
+    expect(result.faults.jwks.refused).toBeGreaterThan(0);
+    expect(result.largePosts.count).toBe(SHORT.largePosts);
+    expect(result.largePosts.maxEvents).toBeGreaterThanOrEqual(200);
   });
 });
