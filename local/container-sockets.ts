@@ -11,12 +11,13 @@ interface NodeHttpHandlerInternals {
  * locally, concurrent invocations share one process and the handlers' module-scope clients. So that no
  * request waits for a socket longer than it would in Lambda (its connection and request timeouts run
  * while it waits), a shared client gets as many sockets as `invocations` containers would have between
- * them. Returns the client's sockets per endpoint now.
+ * them. Returns the client's sockets per endpoint now; one invocation leaves the client as it is.
  */
 export async function shareSocketsLikeContainers(
   client: { readonly config: { readonly requestHandler?: unknown } },
   invocations: number,
-): Promise<number> {
+): Promise<number | undefined> {
+  if (invocations <= 1) return undefined;
   const handler = client.config.requestHandler as NodeHttpHandlerInternals | undefined;
   const config = await handler?.configProvider;
   const agent = config?.httpAgent ?? (await config?.httpAgentProvider?.());
