@@ -3,7 +3,8 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { createBurstTracker } from "../lambdas/bursts/burst-tracker.js";
 import type { BurstPage } from "../lambdas/pages/burst-page.js";
-import { processMessage } from "../lambdas/processor/process-message.js";
+import { DYNAMODB_REQUESTS_IN_FLIGHT, processMessage } from "../lambdas/processor/process-message.js";
+import { createConcurrencyLimit } from "../lambdas/runtime/concurrency-limit.js";
 import { MetricsRecorder } from "../lambdas/runtime/metrics-recorder.js";
 import type { WebhookMessage } from "../lambdas/webhook/webhook-message.js";
 import { countItemWrites, type ItemWrites } from "../test/helpers/item-write-counter.js";
@@ -150,6 +151,7 @@ export async function measureHotKeys(
             },
             appIds: [context.appId],
             metrics: new MetricsRecorder(),
+            dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
             bursts: createBurstTracker({ tables: burstTables, pager, rules, now: () => BASE + 60_000 }),
           },
           message,

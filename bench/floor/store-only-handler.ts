@@ -2,8 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { type ProcessorDeps, processMessage } from "../../lambdas/processor/process-message.js";
+import {
+  DYNAMODB_REQUESTS_IN_FLIGHT,
+  type ProcessorDeps,
+  processMessage,
+} from "../../lambdas/processor/process-message.js";
 import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
+import { createConcurrencyLimit } from "../../lambdas/runtime/concurrency-limit.js";
 import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../../lambdas/runtime/config.js";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../lambdas/runtime/metric-names.js";
 import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
@@ -26,6 +31,7 @@ export async function handler(event: SQSEvent, context: Context) {
     intake: intakeRecordsFor(config, dynamodb),
     appIds: config.appIds,
     metrics: recorder,
+    dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
     verifier,
   };
   const handleRecord = async (record: SQSRecord) => {

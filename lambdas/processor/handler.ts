@@ -6,13 +6,14 @@ import { createBurstTracker } from "../bursts/burst-tracker.js";
 import { reportingPager } from "../pages/pager.js";
 import { createSnsPager } from "../pages/sns-pager.js";
 import { dynamodb, sns } from "../runtime/aws-clients.js";
+import { createConcurrencyLimit } from "../runtime/concurrency-limit.js";
 import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../runtime/config.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
 import { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { loadSecretString } from "../runtime/secret-string.js";
 import { createSignatureVerifier } from "../webhook/signature-verifier.js";
 import { readWebhookMessage } from "../webhook/webhook-message.js";
-import { type ProcessorDeps, processMessage } from "./process-message.js";
+import { DYNAMODB_REQUESTS_IN_FLIGHT, type ProcessorDeps, processMessage } from "./process-message.js";
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -45,6 +46,7 @@ export async function handler(event: SQSEvent, context: Context) {
     intake,
     appIds: config.appIds,
     metrics: recorder,
+    dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
     bursts: createBurstTracker({
       tables,
       pager: reportingPager(pager, (page) =>

@@ -1,4 +1,5 @@
 import type { BurstObserver, TransportFailure } from "../bursts/burst-tracker.js";
+import type { ConcurrencyLimit } from "../runtime/concurrency-limit.js";
 import { METRIC } from "../runtime/metric-names.js";
 import type { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { RetryLaterError } from "../runtime/retry-later-error.js";
@@ -22,7 +23,12 @@ export interface ProcessorDeps {
   readonly appIds: readonly string[];
   readonly bursts?: BurstObserver;
   readonly metrics: MetricsRecorder;
+  /** Shared by every message of an invocation: each event's writes run under it, one request at a time. */
+  readonly dynamodbLimit: ConcurrencyLimit;
 }
+
+// 50 sockets (MAX_SOCKETS) less 2 for each of the batch's 10 messages' own work, so no request waits out its timeouts for a socket.
+export const DYNAMODB_REQUESTS_IN_FLIGHT = 30;
 
 export type MessageOutcome =
   | { readonly kind: "rejected"; readonly reason: string }
@@ -73,45 +79,7 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
   }
 
   const arrival: Arrival = { appId: batch.appId, ...source };
-  const failures: TransportFailure[] = [];
-  // Events of a message are stored concurrently, except that repeats of one key wait for the first:
-  // within a message, as across messages, the first occurrence wins.
-  const storing = new Map<string, Promise<unknown>>();
-  const outcomes = await Promise.all(
-    batch.events.map(async (element, index) => {
-      const problem = checkEvent(element);
-      if (!problem.ok) {
-        await quarantineInput(deps.intake, source, {
-          // An element too deep to serialize alone is kept as the whole body it came in.
-          raw: problem.raw ?? message.body,
-          reason: problem.reason,
-          eventIndex: index,
-          appId: batch.appId,
-        });
-        deps.metrics.count(METRIC.eventsInvalid, { hook: "none", reason_class: "invalid" });
-        return { key: `#${index}`, outcome: "invalid" as const };
-      }
-      const { event } = problem;
-      const stored = (storing.get(event.key) ?? Promise.resolve()).then(() =>
-        storeEvent(deps.store, event, arrival),
-      );
-      storing.set(
-        event.key,
-        stored.catch(() => undefined),
-      );
-      const outcome = await stored;
-      countEvent(deps.metrics, event, outcome);
-      if (
-        outcome !== "conflict" &&
-        event.hook &&
-        event.reasonClass === "transport" &&
-        event.occurredAtMs !== undefined
-      ) {
-        failures.push({ event, hook: event.hook, occurredAtMs: event.occurredAtMs });
-      }
-      return { key: event.key, outcome };
-    }),
-  );
+  const { outcomes, failures } = await storeEvents(deps, message, arrival, batch.events);
   if (failures.length > 0 && deps.bursts) await deps.bursts.observe(batch.appId, failures);
 
   return {
@@ -119,6 +87,84 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
     appId: batch.appId,
     events: outcomes,
   };
+}
+
+type EventOutcome = { readonly key: string; readonly outcome: StoreOutcome | "invalid" };
+
+/**
+ * Stores a message's events, each on its own, under the invocation's limit. Repeats of one key wait for
+ * the first: within a message, as across messages, the first occurrence wins. Once one event fails the
+ * whole message comes back, so its events still waiting are skipped; the message settles before it
+ * fails, so none of its writes outlives the invocation.
+ */
+async function storeEvents(
+  deps: ProcessorDeps,
+  message: WebhookMessage,
+  arrival: Arrival,
+  elements: readonly unknown[],
+): Promise<{ outcomes: EventOutcome[]; failures: TransportFailure[] }> {
+  const failures: TransportFailure[] = [];
+  const storing = new Map<string, Promise<unknown>>();
+  let failed: { readonly error: unknown } | undefined;
+  // The failure is noted before the slot is freed, so the next waiting event already sees it.
+  const write = <T>(task: () => Promise<T>) =>
+    deps.dynamodbLimit.run(async () => {
+      if (failed !== undefined) throw failed.error;
+      try {
+        return await task();
+      } catch (error) {
+        failed ??= { error };
+        throw error;
+      }
+    });
+
+  const storeElement = async (element: unknown, index: number): Promise<EventOutcome> => {
+    const problem = checkEvent(element);
+    if (!problem.ok) {
+      await write(() =>
+        quarantineInput(deps.intake, arrival, {
+          // An element too deep to serialize alone is kept as the whole body it came in.
+          raw: problem.raw ?? message.body,
+          reason: problem.reason,
+          eventIndex: index,
+          appId: arrival.appId,
+        }),
+      );
+      deps.metrics.count(METRIC.eventsInvalid, { hook: "none", reason_class: "invalid" });
+      return { key: `#${index}`, outcome: "invalid" };
+    }
+    const { event } = problem;
+    const earlier = storing.get(event.key);
+    const store = () => write(() => storeEvent(deps.store, event, arrival));
+    const stored = earlier === undefined ? store() : earlier.then(store);
+    storing.set(
+      event.key,
+      stored.catch(() => undefined),
+    );
+    const outcome = await stored;
+    countEvent(deps.metrics, event, outcome);
+    if (
+      outcome !== "conflict" &&
+      event.hook &&
+      event.reasonClass === "transport" &&
+      event.occurredAtMs !== undefined
+    ) {
+      failures.push({ event, hook: event.hook, occurredAtMs: event.occurredAtMs });
+    }
+    return { key: event.key, outcome };
+  };
+
+  const settled = await Promise.allSettled(
+    elements.map((element, index) =>
+      storeElement(element, index).catch((error: unknown) => {
+        failed ??= { error };
+        throw error;
+      }),
+    ),
+  );
+  if (failed !== undefined) throw failed.error;
+  const outcomes = settled.map((result) => (result as PromiseFulfilledResult<EventOutcome>).value);
+  return { outcomes, failures };
 }
 
 /** An event that validates and fits in an item, or why not. */

@@ -16,8 +16,21 @@ export const AWS_HTTP_TIMEOUTS = {
   throwOnRequestTimeout: true,
 } as const;
 
+/**
+ * Sockets each client opens to an endpoint: the SDK's default, written out because the processor's limit
+ * of requests in flight is chosen against it. A request beyond it waits for a socket with its
+ * connection and request timeouts already running, and fails as a `TimeoutError` if the wait is longer.
+ */
+export const MAX_SOCKETS = 50;
+
 /** The configuration every hookwatch client is made with (the tests use it too). */
-export const AWS_CLIENT_CONFIG = { requestHandler: AWS_HTTP_TIMEOUTS } as const;
+export const AWS_CLIENT_CONFIG = {
+  requestHandler: {
+    ...AWS_HTTP_TIMEOUTS,
+    httpAgent: { maxSockets: MAX_SOCKETS },
+    httpsAgent: { maxSockets: MAX_SOCKETS },
+  },
+} as const;
 
 // Created once per container, with the SDK's standard configuration (region, credentials,
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>): no endpoint is written in code.

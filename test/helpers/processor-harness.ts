@@ -4,11 +4,13 @@ import { createBurstTracker } from "../../lambdas/bursts/burst-tracker.js";
 import type { BurstPage } from "../../lambdas/pages/burst-page.js";
 import type { Pager } from "../../lambdas/pages/pager.js";
 import {
+  DYNAMODB_REQUESTS_IN_FLIGHT,
   type MessageOutcome,
   type ProcessorDeps,
   processMessage,
 } from "../../lambdas/processor/process-message.js";
 import { closeQuietBursts, type RecoveryOutcome } from "../../lambdas/recovery/close-quiet-bursts.js";
+import { createConcurrencyLimit } from "../../lambdas/runtime/concurrency-limit.js";
 import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
 import type { Hook } from "../../lambdas/runtime/hooks.js";
 import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
@@ -104,6 +106,7 @@ export async function createHarness(
     verifier,
     appIds,
     metrics: new MetricsRecorder(),
+    dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
     bursts: createBurstTracker({ tables: burstTables, pager, rules, now: () => clock.now }),
     ...overrides,
   });
