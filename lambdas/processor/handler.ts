@@ -13,7 +13,12 @@ import { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { loadSecretString } from "../runtime/secret-string.js";
 import { createSignatureVerifier } from "../webhook/signature-verifier.js";
 import { readWebhookMessage } from "../webhook/webhook-message.js";
-import { DYNAMODB_REQUESTS_IN_FLIGHT, type ProcessorDeps, processMessage } from "./process-message.js";
+import {
+  countOutcomes,
+  DYNAMODB_REQUESTS_IN_FLIGHT,
+  type ProcessorDeps,
+  processMessage,
+} from "./process-message.js";
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -64,12 +69,23 @@ export async function handler(event: SQSEvent, context: Context) {
   };
 
   const handleRecord = async (record: SQSRecord) => {
-    const message = readWebhookMessage(record);
-    const outcome = await processMessage(deps, message);
-    const fields = { request_id: message.requestId, message_id: record.messageId };
-    if (outcome.kind === "processed")
-      logger.info("message processed", { ...fields, app_id: outcome.appId, events: outcome.events });
-    else logger.warn(`message ${outcome.kind}`, { ...fields, reason: outcome.reason });
+    const fields: Record<string, unknown> = {
+      message_id: record.messageId,
+      receive_count: Number(record.attributes.ApproximateReceiveCount),
+    };
+    try {
+      const message = readWebhookMessage(record);
+      fields.request_id = message.requestId;
+      const outcome = await processMessage(deps, message);
+      if (outcome.kind === "processed") {
+        const outcomes = countOutcomes(outcome.events);
+        logger.info("message processed", { ...fields, app_id: outcome.appId, outcomes });
+      } else logger.warn(`message ${outcome.kind}`, { ...fields, reason: outcome.reason });
+    } catch (error) {
+      // Powertools keeps a failed record's error to itself: this is the one line that says why it comes back.
+      logger.error("message failed; left on the queue for SQS to deliver again", { ...fields, error });
+      throw error;
+    }
   };
 
   try {

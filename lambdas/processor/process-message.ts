@@ -30,6 +30,9 @@ export interface ProcessorDeps {
 // 50 sockets (MAX_SOCKETS) less 2 for each of the batch's 10 messages' own work, so no request waits out its timeouts for a socket.
 export const DYNAMODB_REQUESTS_IN_FLIGHT = 30;
 
+/** What a processed message's events came to, as counts: the log line of a 3,000-event message stays short. */
+export type OutcomeCounts = Readonly<Partial<Record<StoreOutcome | "invalid", number>>>;
+
 export type MessageOutcome =
   | { readonly kind: "rejected"; readonly reason: string }
   | { readonly kind: "quarantined"; readonly reason: string }
@@ -185,6 +188,15 @@ function checkEvent(
     };
   }
   return { ok: true, event: validation.event };
+}
+
+/** A processed message's events, counted by outcome. */
+export function countOutcomes(
+  events: readonly { readonly outcome: StoreOutcome | "invalid" }[],
+): OutcomeCounts {
+  const counts: Partial<Record<StoreOutcome | "invalid", number>> = {};
+  for (const { outcome } of events) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
 }
 
 function countEvent(metrics: MetricsRecorder, event: PreludeEvent, outcome: StoreOutcome): void {

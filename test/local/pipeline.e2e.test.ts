@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
@@ -31,11 +31,20 @@ let dynamodb: DynamoDBClient;
 let sqs: SQSClient;
 const lines: string[] = [];
 const printedPages: string[] = [];
+/** The handlers' structured log lines, as `npm start` prints them (Powertools: one JSON object per line). */
+const handlerLogs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "hookwatch-e2e-"));
   partnerJwks = await startJwksEndpoint();
   partnerJwks.behave({ kind: "status", status: 503 });
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, "write").mockImplementation((chunk) => {
+      for (const line of String(chunk).split("\n"))
+        if (line.startsWith("{")) handlerLogs.push(JSON.parse(line));
+      return true;
+    });
+  }
   pipeline = await startLocalPipeline({
     root,
     port: 0,
@@ -44,7 +53,7 @@ beforeAll(async () => {
     // A retried message comes back after 1 s instead of the stack's 181 s; the receive count is the stack's.
     visibilityTimeoutSeconds: 1,
     recoveryIntervalSeconds: 1,
-    logLevel: "SILENT",
+    logLevel: "ERROR",
     log: (line) => lines.push(line),
     printPage: (text) => printedPages.push(text),
   });
@@ -55,6 +64,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  vi.restoreAllMocks();
   try {
     await pipeline?.stop();
   } finally {
@@ -287,6 +297,20 @@ describe("the local pipeline, end to end over HTTP", () => {
     );
     expect(await intakeRecords("REJECTED", response.requestId)).toEqual([]);
     expect(await storedEvent(only(request.dispatchIds))).toBeUndefined();
+    // Each receive failed visibly: one error line with its cause, as `npm start` prints it.
+    const errors = await eventually("the processor's error line of each receive", async () => {
+      const found = handlerLogs.filter((line) => line.request_id === response.requestId);
+      return found.length >= 5 ? found : undefined;
+    });
+    expect(errors.map((line) => line.receive_count)).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(errors.map((line) => line.message_id)).size).toBe(1);
+    for (const line of errors) {
+      expect(line).toMatchObject({
+        level: "ERROR",
+        message_id: expect.any(String),
+        error: { name: "RetryLaterError", message: expect.stringContaining("signature check unavailable") },
+      });
+    }
   });
 
   it("stops everything: DynamoDB Local and the endpoint stop answering, pipeline.json is removed", async () => {

@@ -2,7 +2,7 @@ import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPreludeSigner, type ServedJwks } from "../../local/prelude-signer.js";
 import {
   APP_ID,
@@ -19,6 +19,7 @@ const signer = createPreludeSigner();
 let jwks: ServedJwks;
 let tables: { events: string; state: string };
 let handler: typeof import("../../lambdas/processor/handler.js").handler;
+let logged = "";
 const context = { awsRequestId: "lambda-request-1", functionName: "processor" } as Context;
 
 beforeAll(async () => {
@@ -30,7 +31,14 @@ beforeAll(async () => {
     PAGING_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:hookwatch-pages",
     PRELUDE_APP_IDS: APP_ID,
     JWKS_URL_TEMPLATE: jwks.url,
+    POWERTOOLS_LOG_LEVEL: "INFO",
   });
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, "write").mockImplementation((chunk) => {
+      logged += String(chunk);
+      return true;
+    });
+  }
   snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
   ({ handler } = await import("../../lambdas/processor/handler.js"));
   // Throttle every write of one poison event, as DynamoDB would under a hot partition.
@@ -51,9 +59,21 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  vi.restoreAllMocks();
   snsMock.restore();
   await jwks.close();
 });
+
+beforeEach(() => {
+  logged = "";
+});
+
+/** The processor's log lines (Powertools writes one JSON object per line). */
+const logLines = () =>
+  logged
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 const signed = (events: unknown[]) => {
   const body = batchBody(events);
@@ -111,5 +131,56 @@ describe("processor handler", () => {
       MessageStructure: "json",
       MessageAttributes: { event_action: { DataType: "String", StringValue: "trigger" } },
     });
+  });
+});
+
+describe("processor logs", () => {
+  it("logs a failed message once, at error level, with its cause, message id, request id and receive count", async () => {
+    const message = signed([migrationFailure({ dispatch_id: "throttled-event" })]);
+    const record = sqsRecord(message, "msg-throttled-again");
+    record.attributes.ApproximateReceiveCount = "3";
+
+    await handler(sqsEvent([sqsRecord(signed([migrationFailure()]), "msg-fine"), record]), context);
+
+    const errors = logLines().filter((line) => line.level === "ERROR");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      message_id: "msg-throttled-again",
+      request_id: message.requestId,
+      receive_count: 3,
+      error: { name: "ProvisionedThroughputExceededException", message: "Rate exceeded (injected)" },
+    });
+  });
+
+  it("logs each record's own error when the whole batch fails", async () => {
+    const records = ["msg-a", "msg-b"].map((id) =>
+      sqsRecord(signed([migrationFailure({ dispatch_id: "throttled-event" })]), id),
+    );
+
+    await expect(handler(sqsEvent(records), context)).rejects.toThrow("All records failed processing");
+
+    const errors = logLines().filter((line) => line.level === "ERROR");
+    expect(errors.map((line) => line.message_id)).toEqual(["msg-a", "msg-b"]);
+    for (const line of errors) {
+      expect(line.error).toMatchObject({ name: "ProvisionedThroughputExceededException" });
+    }
+  });
+
+  it("summarizes a processed message as counts by outcome, without listing its events", async () => {
+    const event = migrationFailure({ reason: "invalid_response" });
+    const record = sqsRecord(
+      signed([event, { ...event }, { type: "migration.hook_failed" }, migrationFailure()]),
+    );
+
+    await handler(sqsEvent([record]), context);
+
+    const processed = logLines().filter((line) => line.message === "message processed");
+    expect(processed).toHaveLength(1);
+    expect(processed[0]).toMatchObject({
+      level: "INFO",
+      message_id: record.messageId,
+      outcomes: { stored: 2, duplicate: 1, invalid: 1 },
+    });
+    expect(JSON.stringify(processed[0])).not.toContain(event.dispatch_id as string);
   });
 });
