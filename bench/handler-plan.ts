@@ -25,6 +25,8 @@ export type InvocationSpec = readonly (readonly EventSpec[])[];
 export interface PhaseSpec {
   readonly name: string;
   readonly invocations: readonly InvocationSpec[];
+  /** Receives of a failed message before it is given up (1: no retry). @default 3 */
+  readonly maxReceives?: number;
 }
 
 export interface WorkerRequest {
@@ -51,6 +53,10 @@ export interface PhaseResult {
   /** Why the first failure failed. */
   readonly firstFailure?: string;
   readonly pagesPublished: number;
+  /** The largest invocation's payload (the SQS event as JSON), in bytes: Lambda accepts up to 6 MB. */
+  readonly largestInvocationBytes: number;
+  /** The worker process's peak resident memory so far (`maxRSS`), in bytes. */
+  readonly peakRssBytes: number;
 }
 
 export type WorkerResponse =

@@ -73,6 +73,7 @@ async function runPhases(request: WorkerRequest): Promise<PhaseResult[]> {
     let firstFailure: string | undefined;
     let messages = 0;
     let events = 0;
+    let largestInvocationBytes = 0;
     for (const invocation of phase.invocations) {
       // Built and signed outside the timed part: that is Prelude's work, not the handler's.
       const nowMs = Date.now();
@@ -89,11 +90,16 @@ async function runPhases(request: WorkerRequest): Promise<PhaseResult[]> {
           receivedAt: nowMs,
         });
       });
+      largestInvocationBytes = Math.max(
+        largestInvocationBytes,
+        Buffer.byteLength(JSON.stringify(sqsEvent(records))),
+      );
       messages += invocation.length;
       events += invocation.reduce((sum, specs) => sum + specs.length, 0);
       // As SQS would: failed messages come back, here at once, at most MAX_RECEIVES times in all.
       let pending = records;
-      for (let receive = 1; pending.length > 0 && receive <= MAX_RECEIVES; receive++) {
+      const maxReceives = phase.maxReceives ?? MAX_RECEIVES;
+      for (let receive = 1; pending.length > 0 && receive <= maxReceives; receive++) {
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
         const failed = await invoke(handler, pending);
@@ -118,6 +124,8 @@ async function runPhases(request: WorkerRequest): Promise<PhaseResult[]> {
       messagesLost: lost,
       ...(firstFailure === undefined ? {} : { firstFailure }),
       pagesPublished: snsDouble.commandCalls(PublishCommand).length - pagesBefore,
+      largestInvocationBytes,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
   }
 }

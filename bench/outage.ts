@@ -80,6 +80,8 @@ function combine(name: string, phases: readonly PhaseResult[]): PhaseResult {
         ? {}
         : { firstFailure: sum.firstFailure ?? phase.firstFailure }),
       pagesPublished: sum.pagesPublished + phase.pagesPublished,
+      largestInvocationBytes: Math.max(sum.largestInvocationBytes, phase.largestInvocationBytes),
+      peakRssBytes: Math.max(sum.peakRssBytes, phase.peakRssBytes),
     }),
     {
       name,
@@ -92,11 +94,19 @@ function combine(name: string, phases: readonly PhaseResult[]): PhaseResult {
       batchItemFailures: 0,
       messagesLost: 0,
       pagesPublished: 0,
+      largestInvocationBytes: 0,
+      peakRssBytes: 0,
     },
   );
 }
 
 const IMPLEMENTATIONS: readonly Implementation[] = ["hookwatch", "baseline", "floor"];
+
+/** Unmeasured events through the floor handler: DynamoDB Local's JVM is slow until it has warmed up. */
+export async function warmUpDynamoDbLocal(context: BenchContext): Promise<void> {
+  const warmUpTables = await createBenchTables(context, "warm-up");
+  await runHandler(context, "floor", warmUpTables, outagePlan(WARM_UP_EVENTS));
+}
 
 /**
  * Runs the outage through each implementation's handler, each in its own long-lived process on
@@ -105,8 +115,7 @@ const IMPLEMENTATIONS: readonly Implementation[] = ["hookwatch", "baseline", "fl
  * An unmeasured warm-up goes first.
  */
 export async function runOutage(context: BenchContext, events = OUTAGE_EVENTS): Promise<OutageResults> {
-  const warmUpTables = await createBenchTables(context, "warm-up");
-  await runHandler(context, "floor", warmUpTables, outagePlan(WARM_UP_EVENTS));
+  await warmUpDynamoDbLocal(context);
 
   const plan = outagePlan(events);
   const workers = new Map<Implementation, HandlerWorker>();

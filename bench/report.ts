@@ -1,6 +1,7 @@
 import type { BurstRule } from "../lambdas/runtime/config.js";
 import type { ColdStartResult } from "./cold-start.js";
 import type { HotKeyResult } from "./hot-keys.js";
+import { formatLargestBatch, type LargestBatchResult } from "./largest-batch.js";
 import type { Machine } from "./machine.js";
 import type { LatencyResult } from "./pipeline-latency.js";
 import type { ThroughputResult } from "./throughput.js";
@@ -29,6 +30,8 @@ export interface BenchResults {
   readonly hotKeys: HotKeyResult;
   readonly coldStart: readonly ColdStartResult[];
   readonly throughput: ThroughputResult;
+  /** The largest batch one processor invocation stores without a retry, step by step. */
+  readonly largestBatch: LargestBatchResult;
   readonly latency: LatencyResult;
   /** What a reader must know to read this run's figures, derived from the run itself. */
   readonly notes: readonly string[];
@@ -228,5 +231,9 @@ export function formatReport(results: BenchResults): string {
     formatTable(results),
     "",
     ...results.notes.map((note) => `- ${note}`),
+    "",
+    `Largest batch one invocation stores without a retry (one invocation per step, handler timeout ${results.largestBatch.timeoutMs / 1000} s):`,
+    "",
+    formatLargestBatch(results.largestBatch),
   ].join("\n");
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LAMBDA_RUNTIME } from "../infra/hookwatch-function.js";
 import { PROCESSOR_BATCHING_WINDOW } from "../infra/processor-functions.js";
@@ -12,6 +13,12 @@ import { tableDefinitionsFromTemplate } from "../local/tables-from-template.js";
 import { BENCH_APP_ID, BENCH_RULE, type BenchContext } from "./bench-context.js";
 import { COLD_START_SAMPLES, type ColdStartResult, measureColdStart } from "./cold-start.js";
 import { BASELINE_HOT_KEY_EVENTS, HOT_KEY_EVENTS, type HotKeyResult, measureHotKeys } from "./hot-keys.js";
+import {
+  formatLargestBatch,
+  LARGEST_BATCH_STEPS,
+  type LargestBatchResult,
+  measureLargestBatch,
+} from "./largest-batch.js";
 import { describeMachine } from "./machine.js";
 import {
   OPENING_INVOCATIONS,
@@ -19,6 +26,7 @@ import {
   type OutageResults,
   runOutage,
   WARM_UP_EVENTS,
+  warmUpDynamoDbLocal,
 } from "./outage.js";
 import { LATENCY_BURSTS, type LatencyResult, measurePipelineLatency } from "./pipeline-latency.js";
 import { type BenchResults, dollarsPerMillionEvents, formatReport, ON_DEMAND_PRICE } from "./report.js";
@@ -29,9 +37,16 @@ import { CASE_SAMPLES, measureWriteCost } from "./write-cost.js";
 const BUDGET_MS = 10 * 60_000;
 /** The hot-key burst stops here if not done, leaving the latency run (about 2 minutes) its time. */
 const HOT_KEYS_STOP_MS = 7 * 60_000;
+/** The largest-batch search leaves out a step that would end after this long. */
+const LARGEST_BATCH_BUDGET_MS = 3 * 60_000;
 /** No latency burst starts after this. */
 const LATENCY_STOP_MS = 9 * 60_000 + 15_000;
 const RESULTS_FILE = fileURLToPath(new URL("./results.json", import.meta.url));
+const { values: args } = parseArgs({ options: { only: { type: "string" } } });
+if (args.only !== undefined && args.only !== "largest-batch") {
+  console.error(`bench: --only takes "largest-batch" (the one part that runs alone), not "${args.only}"`);
+  process.exit(2);
+}
 
 const began = Date.now();
 const progress = (step: string) =>
@@ -138,6 +153,7 @@ async function main(): Promise<void> {
   let outage: OutageResults;
   let writeCost: BenchResults["writeCost"];
   let hotKeys: HotKeyResult;
+  let largestBatch: LargestBatchResult;
   try {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
     const context: BenchContext = {
@@ -148,6 +164,18 @@ async function main(): Promise<void> {
       appId: BENCH_APP_ID,
       rule: BENCH_RULE,
     };
+    const searchLargestBatch = () => {
+      progress(
+        `largest batch: one invocation of 10 messages × ${LARGEST_BATCH_STEPS.map(number).join(", ")} events`,
+      );
+      return measureLargestBatch(context, LARGEST_BATCH_BUDGET_MS);
+    };
+    if (args.only === "largest-batch") {
+      progress(`warming DynamoDB Local up with ${number(WARM_UP_EVENTS)} events`);
+      await warmUpDynamoDbLocal(context);
+      console.log(formatLargestBatch(await searchLargestBatch()));
+      return;
+    }
     progress(`cold start: bundling through CDK, then ${COLD_START_SAMPLES} fresh Node processes per bundle`);
     coldStart = await measureColdStart(outdir);
     progress(
@@ -156,6 +184,7 @@ async function main(): Promise<void> {
     outage = await runOutage(context);
     progress(`write cost per case (${CASE_SAMPLES} invocations each)`);
     writeCost = await measureWriteCost(context, outage);
+    largestBatch = await searchLargestBatch();
     progress(
       `hot keys: hookwatch ${number(HOT_KEY_EVENTS)} events (stops at ${HOT_KEYS_STOP_MS / 60_000} min), baseline ${number(BASELINE_HOT_KEY_EVENTS)}`,
     );
@@ -190,6 +219,7 @@ async function main(): Promise<void> {
     hotKeys,
     coldStart,
     throughput: summarizeThroughput(outage),
+    largestBatch,
     latency,
     notes: notesFrom(writeCost, outage, hotKeys, coldStart, latency),
   };
