@@ -1,8 +1,10 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IConstruct } from "constructs";
 import { z } from "zod";
+import type { DestinationSettings } from "../lambdas/destinations/destination-settings.js";
 import { type BurstRule, DEFAULT_BURST_RULE, DEFAULT_JWKS_URL_TEMPLATE } from "../lambdas/runtime/config.js";
 import type { Hook } from "../lambdas/runtime/hooks.js";
+import { parseDestinations } from "./destinations-config.js";
 
 /** A `cdk.json` context value or `-c key=value` flag that hookwatch cannot use; names the key. */
 export class HookwatchConfigError extends Error {
@@ -43,6 +45,8 @@ export interface HookwatchConfig {
   readonly paging: SubscriptionTargets;
   /** Subscriptions to the operations topic (CloudWatch alarms). */
   readonly operations: SubscriptionTargets;
+  /** Where the delivery function sends each page (PagerDuty, signed webhooks); empty: no delivery function. */
+  readonly destinations: readonly DestinationSettings[];
 }
 
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
@@ -199,6 +203,11 @@ const KEYS = {
     schema: list(httpsUrl).default([]),
     expects: "a comma-separated list of https:// URLs",
   },
+  // Checked field by field in destinations-config.ts, so each message names the entry and field.
+  destinations: {
+    schema: z.unknown(),
+    expects: "a JSON array of destinations",
+  },
 } as const satisfies Record<string, { schema: z.ZodType; expects: string }>;
 
 type ConfigKey = keyof typeof KEYS;
@@ -249,6 +258,8 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
       `jwksMinRefetchSeconds (${c.jwksMinRefetchSeconds}) must not exceed jwksCacheSeconds (${c.jwksCacheSeconds})`,
     );
   }
+  const { destinations, problems: destinationProblems } = parseDestinations(c.destinations);
+  problems.push(...destinationProblems);
   if (c.throttleBurstLimit < c.throttleRateLimit) {
     problems.push(
       `throttleBurstLimit (${c.throttleBurstLimit}) must be at least throttleRateLimit (${c.throttleRateLimit})`,
@@ -291,6 +302,7 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
       smsNumbers: c.operationsSmsNumbers,
       httpsUrls: c.operationsHttpsUrls,
     },
+    destinations,
   };
 }
 

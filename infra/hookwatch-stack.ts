@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { ActivationChallenge } from "./activation-challenge.js";
 import { type HookwatchConfig, readHookwatchConfig } from "./config.js";
+import { DeliveryDestination } from "./delivery-destination.js";
 import { EventTables } from "./event-tables.js";
 import { OperationsAlarms } from "./operations-alarms.js";
 import { OperationsDashboard } from "./operations-dashboard.js";
@@ -29,6 +30,8 @@ export class HookwatchStack extends Stack {
   readonly functions: ProcessorFunctions;
   readonly alarms: OperationsAlarms;
   readonly dashboard: OperationsDashboard;
+  /** One per configured destination; none when `destinations` is empty. */
+  readonly deliveries: readonly DeliveryDestination[];
 
   constructor(scope: Construct, id: string, props: HookwatchStackProps = {}) {
     super(scope, id, {
@@ -82,6 +85,18 @@ export class HookwatchStack extends Stack {
       apiStage: this.ingress.api.deploymentStage,
       alarms: this.alarms.all,
     });
+    const dashboardUrl = `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`;
+    this.deliveries = config.destinations.map(
+      (destination) =>
+        new DeliveryDestination(this, `Delivery-${destination.name}`, {
+          destination,
+          pagingTopic: this.topics.paging,
+          operationsTopic: this.topics.operations,
+          undeliveredQueue: this.topics.undeliveredQueue,
+          dashboardUrl,
+          logRetention: config.logRetention,
+        }),
+    );
 
     this.output("WebhookUrl", this.ingress.webhookUrl, "Register this URL as the webhook in Prelude");
     this.output(
@@ -116,11 +131,16 @@ export class HookwatchStack extends Stack {
       this.queue.deadLetterQueue.queueUrl,
       "Webhook POSTs that failed processing after every retry",
     );
-    this.output(
-      "DashboardUrl",
-      `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
-      "The operations dashboard",
-    );
+    this.output("DashboardUrl", dashboardUrl, "The operations dashboard");
+    if (this.deliveries.length > 0) {
+      this.output(
+        "DeliveryDeadLetterQueues",
+        this.deliveries
+          .map((delivery) => `${delivery.destinationName}=${delivery.deadLetterQueue.queueUrl}`)
+          .join(","),
+        "Each destination's dead-letter queue (name=URL, comma-separated), for `npx hookwatch dlq --destination NAME`",
+      );
+    }
   }
 
   private output(id: string, value: string, description: string): void {

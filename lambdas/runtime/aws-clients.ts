@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 
 /**
  * How long one SDK attempt may take. Without these the SDK waits forever on a connection that hangs,
@@ -37,6 +38,7 @@ export const AWS_CLIENT_CONFIG = {
 // Marked pure so that each Lambda's bundle keeps only the clients it uses.
 export const dynamodb = /* @__PURE__ */ new DynamoDBClient(AWS_CLIENT_CONFIG);
 export const sns = /* @__PURE__ */ new SNSClient(AWS_CLIENT_CONFIG);
+export const sqs = /* @__PURE__ */ new SQSClient(AWS_CLIENT_CONFIG);
 
 let secretsManagerClient: SecretsManagerClient | undefined;
 /** Created on first use: the processor needs it only when an HMAC secret is configured. */

@@ -18,4 +18,13 @@ export const METRIC = {
   resolvesPublished: "ResolvesPublished",
   /** From the API's access log (a metric filter, no dimension): webhook POSTs the gateway refused with a 4xx. */
   webhookPostsRefused: "WebhookPostsRefused",
+  /** One per page and destination, with the dimensions `destination` and `outcome` (see DELIVERY_OUTCOMES). */
+  deliveries: "Deliveries",
 } as const;
+
+/**
+ * Outcomes of delivering one page to one destination: delivered; refused for good by the destination (4xx)
+ * or impossible to build (not a page, a malformed secret), both dead-lettered; or left for SQS to redeliver.
+ */
+export const DELIVERY_OUTCOMES = ["delivered", "refused", "invalid", "retry_later"] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
