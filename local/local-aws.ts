@@ -9,6 +9,8 @@ export interface LocalEndpoints {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
+  /** The Secrets Manager stand-in, when a destination's secret is served locally. */
+  readonly secretsManager?: string;
 }
 
 /**
@@ -24,6 +26,9 @@ export function localAwsEnvironment(endpoints: LocalEndpoints): Record<string, s
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    ...(endpoints.secretsManager === undefined
+      ? {}
+      : { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager }),
     // Node 20 is what the local tools may run on; the deployed functions run Node 24.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { answerChallenge } from "../lambdas/challenge/answer-challenge.js";
 import { shareSocketsLikeContainers } from "./container-sockets.js";
 import { createTables } from "./create-tables.js";
@@ -15,6 +16,11 @@ import {
   localAwsEnvironment,
   UNSET_AWS_VARIABLES,
 } from "./local-aws.js";
+import {
+  DEFAULT_LOCAL_DESTINATIONS,
+  type LocalDestinations,
+  startLocalDestinations,
+} from "./local-destinations.js";
 import { DEFAULT_APP_ID, PAGER_FILE, VERIFICATION_TOKEN_FILE } from "./local-files.js";
 import { createLocalPager } from "./local-pager.js";
 import {
@@ -26,10 +32,15 @@ import {
 } from "./pipeline-state.js";
 import { loadOrCreatePreludeSigner } from "./prelude-signer.js";
 import { startRecoveryClock } from "./recovery-clock.js";
-import { startSnsStandIn } from "./sns-stand-in.js";
+import { type PublishRecord, startSnsStandIn } from "./sns-stand-in.js";
 import { type PollerDelivery, type SqsHandler, startSqsPoller } from "./sqs-poller.js";
 import { startSqsStandIn } from "./sqs-stand-in.js";
-import { readStackSettings, resolveEnvironment, type StackSettings } from "./stack-settings.js";
+import {
+  readDeliverySettings,
+  readStackSettings,
+  resolveEnvironment,
+  type StackSettings,
+} from "./stack-settings.js";
 import { type CfnTemplate, synthesizeStackTemplate } from "./stack-template.js";
 import { type TableRole, tableDefinitionsFromTemplate } from "./tables-from-template.js";
 import { explainListenError, startWebhookEndpoint } from "./webhook-endpoint.js";
@@ -86,6 +97,13 @@ export interface LocalPipelineOptions {
   readonly onDelivery?: (delivery: PollerDelivery) => void;
 }
 
+/** Without a `destinations` setting, the local run delivers to one PagerDuty and one webhook stand-in. */
+function withLocalDestinations(context: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return context.destinations === undefined
+    ? { ...context, destinations: JSON.stringify(DEFAULT_LOCAL_DESTINATIONS) }
+    : { ...context };
+}
+
 export interface LocalPipeline {
   /** What pipeline.json holds while the pipeline runs. */
   readonly state: LocalPipelineState;
@@ -100,6 +118,8 @@ export interface LocalPipeline {
   readonly verificationTokenFile: string;
   /** How long synthesizing the stack took (most of the start time). */
   readonly synthesisMs: number;
+  /** The delivery functions' queues and the destinations' stand-ins (PagerDuty, webhook receiver). */
+  readonly destinations: LocalDestinations;
   /** Stops every part, removes pipeline.json; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -165,7 +185,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     checkpoint();
 
     const synthStarted = Date.now();
-    const template = synthesizeWithoutTemplateValidation({ appIds: appIds.join(","), ...options.context });
+    const template = synthesizeWithoutTemplateValidation({
+      appIds: appIds.join(","),
+      ...withLocalDestinations(options.context),
+    });
     const synthesisMs = Date.now() - synthStarted;
     checkpoint();
     const settings = readStackSettings(template);
@@ -190,6 +213,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     });
     cleanup.push(() => sqs.close());
     checkpoint();
+    const destinations = await startLocalDestinations({
+      sqs: sqs.client,
+      deliveries: readDeliverySettings(template),
+      ...(options.visibilityTimeoutSeconds === undefined
+        ? {}
+        : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
+      log,
+    });
+    cleanup.push(() => destinations.close());
+    if (destinations.deliveries.length > 0) {
+      deviations.push(
+        "pages are delivered to local stand-ins of each destination (PagerDuty Events API v2, a webhook receiver), with generated secrets",
+      );
+    }
 
     const topics = new Set<string>();
     const local = {
@@ -211,7 +248,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const pagerFile = join(directory, PAGER_FILE);
     const sns = await startSnsStandIn({
       topicArns: [...topics],
-      onPublish: createLocalPager({ file: pagerFile, print: printPage, color: options.color ?? false }),
+      onPublish: fanOutAfter(
+        createLocalPager({ file: pagerFile, print: printPage, color: options.color ?? false }),
+        destinations,
+      ),
     });
     cleanup.push(() => sns.close());
     checkpoint();
@@ -221,7 +261,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const tables = await prepareTables(dynamodb.endpoint, template);
     if (tables.reused) deviations.push("DynamoDB data persisted under .local/dynamodb (--persist)");
 
-    const endpoints = { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, sns: sns.endpoint };
+    const endpoints = {
+      dynamodb: dynamodb.endpoint,
+      sqs: sqs.endpoint,
+      sns: sns.endpoint,
+      secretsManager: destinations.secretsManager.endpoint,
+    };
     deviations.push(
       ...configureHandlers(
         environment,
@@ -267,6 +312,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         `${concurrency === 1 ? "one processor invocation" : `${concurrency} processor invocations`} at a time (the stack allows ${stackConcurrency} concurrent ones)`,
       );
     }
+
+    await startDeliveryPollers(destinations, sqs.client, log, cleanup);
 
     const intervalSeconds = options.recoveryIntervalSeconds ?? settings.recovery.rateSeconds;
     if (options.recoveryIntervalSeconds !== undefined) {
@@ -328,11 +375,55 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       verificationToken,
       verificationTokenFile: tokenFile,
       synthesisMs,
+      destinations,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** The SNS topic's subscribers: the local pager (the email/SMS view), then each delivery queue. */
+function fanOutAfter(
+  pager: (record: PublishRecord) => Promise<void>,
+  destinations: LocalDestinations,
+): (record: PublishRecord) => Promise<void> {
+  return async (record) => {
+    await pager(record);
+    await destinations.fanOut(record);
+  };
+}
+
+/** One poller per destination, each invoking that destination's delivery handler as its event source would. */
+async function startDeliveryPollers(
+  destinations: LocalDestinations,
+  client: SQSClient,
+  log: (line: string) => void,
+  cleanup: (() => Promise<void>)[],
+): Promise<void> {
+  const { createDeliveryHandler } = await import("../lambdas/delivery/create-delivery-handler.js");
+  for (const delivery of destinations.deliveries) {
+    const { settings, destination } = delivery;
+    const poller = startSqsPoller({
+      client,
+      queueUrl: delivery.queueUrl,
+      queueArn: delivery.queueArn,
+      deadLetterQueueUrl: delivery.deadLetterQueueUrl,
+      region: LOCAL_REGION,
+      handler: createDeliveryHandler({ ...process.env, ...delivery.environment }),
+      batchSize: settings.batchSize,
+      maximumBatchingWindowSeconds: 0,
+      reportBatchItemFailures: settings.reportBatchItemFailures,
+      timeoutSeconds: settings.function.timeoutSeconds,
+      memorySize: settings.function.memorySize,
+      visibilityTimeoutSeconds: delivery.visibilityTimeoutSeconds,
+      maxReceiveCount: settings.queue.maxReceiveCount,
+      functionName: `hookwatch-local-delivery-${destination.name}`,
+      label: `delivery to ${destination.name}`,
+      log,
+    });
+    cleanup.push(() => poller.stop());
   }
 }
 
@@ -357,7 +448,7 @@ function synthesizeWithoutTemplateValidation(context: Record<string, unknown>): 
  */
 function configureHandlers(
   environment: Record<string, string>,
-  endpoints: { dynamodb: string; sqs: string; sns: string },
+  endpoints: LocalEndpoints,
   jwksUrl: string,
   options: LocalPipelineOptions,
 ): string[] {

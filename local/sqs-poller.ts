@@ -32,6 +32,8 @@ export interface SqsPollerOptions {
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
   readonly functionName: string;
+  /** What the log lines call the function. @default "processor" */
+  readonly label?: string;
   readonly log: (line: string) => void;
   /** How long to wait before polling an empty queue again. */
   readonly idlePollMs?: number;
@@ -201,7 +203,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       receives.length === 0
         ? ""
         : `; visible again in ${options.visibilityTimeoutSeconds} s (receive ${Math.max(...receives)} of ${options.maxReceiveCount} before the dead-letter queue)`;
-    options.log(`processor: ${plural(records.length, "message")} → ${outcome}${retry}`);
+    options.log(`${options.label ?? "processor"}: ${plural(records.length, "message")} → ${outcome}${retry}`);
   }
 
   async function reportDeadLetters(): Promise<void> {

@@ -89,9 +89,7 @@ export function readStackSettings(template: CfnTemplate): StackSettings {
   const resources = template.Resources;
   const mapping = only(
     template,
-    (resource) =>
-      resource.Type === "AWS::Lambda::EventSourceMapping" &&
-      referencedResource(template, resource.Properties?.EventSourceArn)?.Type === "AWS::SQS::Queue",
+    (resource) => isSqsMapping(template, resource) && !isDeliveryMapping(template, resource),
     "SQS event source mapping (the processor's trigger)",
   );
   const mappingProps = mapping.Properties ?? {};
@@ -167,6 +165,84 @@ export function readStackSettings(template: CfnTemplate): StackSettings {
     webhookPost: readWebhookPost(template, queueId as string),
     challengeAppIds: readChallengeAppIds(template),
   };
+}
+
+function isSqsMapping(template: CfnTemplate, resource: Resource): boolean {
+  return (
+    resource.Type === "AWS::Lambda::EventSourceMapping" &&
+    referencedResource(template, resource.Properties?.EventSourceArn)?.Type === "AWS::SQS::Queue"
+  );
+}
+
+/** A delivery function's trigger: its function's environment names a `DESTINATION`. */
+function isDeliveryMapping(template: CfnTemplate, mapping: Resource): boolean {
+  const fn = referencedResource(template, mapping.Properties?.FunctionName);
+  return fn !== undefined && typeof functionSettings(fn).environment.DESTINATION === "string";
+}
+
+/** One destination's delivery as the stack deploys it: queue, dead-letter queue, trigger and function. */
+export interface DeliverySettings {
+  /** The queue's logical id (its subscription to the paging topic names it). */
+  readonly queueId: string;
+  readonly deadLetterQueueId: string;
+  readonly queue: QueueSettings;
+  readonly batchSize: number;
+  readonly reportBatchItemFailures: boolean;
+  /** Whether the queue's subscription to the paging topic delivers raw messages (no SNS envelope). */
+  readonly rawMessageDelivery: boolean;
+  readonly function: FunctionSettings;
+}
+
+/** Every delivery function of the stack (none when no destination is configured). */
+export function readDeliverySettings(template: CfnTemplate): DeliverySettings[] {
+  return Object.values(template.Resources)
+    .filter((resource) => isSqsMapping(template, resource) && isDeliveryMapping(template, resource))
+    .map((mapping) => {
+      const props = mapping.Properties ?? {};
+      const queueId = referencedId(props.EventSourceArn) as string;
+      const queue = template.Resources[queueId] as Resource;
+      const redrive = queue.Properties?.RedrivePolicy as {
+        deadLetterTargetArn?: unknown;
+        maxReceiveCount?: unknown;
+      };
+      const deadLetterQueueId = referencedId(redrive?.deadLetterTargetArn);
+      if (deadLetterQueueId === undefined) {
+        throw new StackSettingsError(
+          `the delivery queue ${queueId} has no redrive policy to a dead-letter queue`,
+        );
+      }
+      const subscription = Object.values(template.Resources).find(
+        (resource) =>
+          resource.Type === "AWS::SNS::Subscription" &&
+          resource.Properties?.Protocol === "sqs" &&
+          referencedId(resource.Properties?.Endpoint) === queueId,
+      );
+      if (subscription === undefined) {
+        throw new StackSettingsError(`the delivery queue ${queueId} is not subscribed to the paging topic`);
+      }
+      return {
+        queueId,
+        deadLetterQueueId,
+        queue: {
+          visibilityTimeoutSeconds: numberOr(
+            queue.Properties?.VisibilityTimeout,
+            SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+          ),
+          ...optionalNumber("messageRetentionPeriodSeconds", queue.Properties?.MessageRetentionPeriod),
+          maxReceiveCount: numberOr(redrive.maxReceiveCount, 10),
+          maximumMessageSizeBytes: numberOr(
+            queue.Properties?.MaximumMessageSize,
+            SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE_BYTES,
+          ),
+        },
+        batchSize: numberOr(props.BatchSize, DEFAULT_BATCH_SIZE),
+        reportBatchItemFailures:
+          Array.isArray(props.FunctionResponseTypes) &&
+          props.FunctionResponseTypes.includes("ReportBatchItemFailures"),
+        rawMessageDelivery: subscription.Properties?.RawMessageDelivery === true,
+        function: functionSettings(referencedResource(template, props.FunctionName) as Resource),
+      };
+    });
 }
 
 /** Seconds between runs of an EventBridge `rate(...)` expression; cron schedules are not run locally. */
