@@ -19,6 +19,17 @@ const FULL_CONTEXT = {
   operationsEmails: "ops@example.com",
   operationsSmsNumbers: "+15555550101",
   operationsHttpsUrls: "https://ops.example.com/alarms",
+  destinations: JSON.stringify([
+    {
+      type: "pagerduty",
+      routingKeySecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:pd-AbC123",
+    },
+    {
+      type: "webhook",
+      url: "https://hooks.example.com/in",
+      signingSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:wh-AbC123",
+    },
+  ]),
 };
 
 const packs = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks()];
