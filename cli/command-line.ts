@@ -25,6 +25,7 @@ const COMMAND_OPTIONS = {
   yes: { type: "boolean", short: "y" },
   wait: { type: "string" },
   page: { type: "boolean" },
+  destination: { type: "string" },
 } as const satisfies OptionSpecs;
 
 type CommandOption = keyof typeof COMMAND_OPTIONS;
@@ -69,9 +70,10 @@ export const COMMANDS = {
     options: ["since", "limit"],
   },
   dlq: {
-    synopsis: "dlq [--limit N]  |  dlq redrive [--yes]",
-    summary: "peek at the dead-letter queue; `redrive` moves its messages back to the webhook queue",
-    options: ["limit", "yes"],
+    synopsis: "dlq [--destination NAME] [--limit N]  |  dlq redrive [--destination NAME] [--yes]",
+    summary:
+      "peek at the dead-letter queue (of the webhooks, or of a delivery destination); `redrive` moves its messages back to their queue",
+    options: ["limit", "yes", "destination"],
   },
   status: {
     synopsis: "status [--app ID]",
@@ -126,6 +128,8 @@ export interface CommandLine {
   readonly waitMs: number;
   /** `selftest --page`: also send a TEST page and its resolve. */
   readonly page: boolean;
+  /** `dlq --destination NAME`: the dead-letter queue of that delivery destination instead of the webhooks'. */
+  readonly destination?: string;
 }
 
 export type ParsedCommandLine =
@@ -321,6 +325,7 @@ export function parseCommandLine(args: readonly string[], nowMs: number): Parsed
           : { reason: reasonText }),
       ...(sinceText === undefined ? {} : { since: { text: sinceText, ms: parseSince(sinceText, nowMs) } }),
       ...(dispatchId === undefined ? {} : { dispatchId }),
+      ...(values.destination === undefined ? {} : { destination: values.destination }),
     },
   };
 }

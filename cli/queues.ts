@@ -64,6 +64,8 @@ export interface DeadLetter {
   readonly event_count: number | null;
   readonly body_bytes: number;
   readonly body: string;
+  /** On a delivery destination's dead letters: why it was dead-lettered (the destination's answer). */
+  readonly delivery_error: string | null;
 }
 
 function toDeadLetter(message: Message): DeadLetter {
@@ -93,6 +95,7 @@ function toDeadLetter(message: Message): DeadLetter {
     event_count: eventCount,
     body_bytes: Buffer.byteLength(body),
     body,
+    delivery_error: attribute("delivery_error"),
   };
 }
 

@@ -20,7 +20,16 @@ export const STACK_OUTPUT = {
   queueUrl: "QueueUrl",
   /** Optional: comma-separated Prelude app ids; without it `--app` or HOOKWATCH_APP_IDS name them. */
   appIds: "AppIds",
+  /** Present when destinations are configured: `name=<dead-letter queue URL>`, comma-separated. */
+  deliveryDeadLetterQueues: "DeliveryDeadLetterQueues",
 } as const;
+
+/** One delivery destination's queue and dead-letter queue. */
+export interface DeliveryQueues {
+  readonly name: string;
+  readonly deadLetterQueueUrl: string;
+  queueUrl(): Promise<string>;
+}
 
 /** Lets a shell name the apps once instead of passing `--app` to every command. */
 export const APP_IDS_VARIABLE = "HOOKWATCH_APP_IDS";
@@ -41,6 +50,8 @@ export interface Resources {
   queueUrl(): Promise<string>;
   /** The configured Prelude apps, when the target says which they are. */
   readonly appIds?: readonly string[];
+  /** The delivery destinations' queues (none when no destination is configured). */
+  readonly deliveries: readonly DeliveryQueues[];
 }
 
 export interface DiscoveryOptions {
@@ -65,6 +76,9 @@ const pipelineStateSchema = z.object({
   queueUrl: z.string().min(1),
   deadLetterQueueUrl: z.string().min(1),
   appIds: z.array(z.string()),
+  deliveries: z
+    .array(z.object({ name: z.string(), queueUrl: z.string(), deadLetterQueueUrl: z.string() }))
+    .default([]),
 });
 
 /** The nearest directory from `cwd` up that holds the local pipeline's state file. */
@@ -116,6 +130,11 @@ async function discoverLocalPipeline(options: DiscoveryOptions): Promise<Resourc
     deadLetterQueueUrl: state.deadLetterQueueUrl,
     queueUrl: async () => state.queueUrl,
     appIds: state.appIds,
+    deliveries: state.deliveries.map((delivery) => ({
+      name: delivery.name,
+      deadLetterQueueUrl: delivery.deadLetterQueueUrl,
+      queueUrl: async () => delivery.queueUrl,
+    })),
   };
 }
 
@@ -129,6 +148,7 @@ export function readStackOutputs(
   deadLetterQueueUrl: string;
   queueUrl?: string;
   appIds?: string[];
+  deliveryDeadLetterQueues?: { name: string; url: string }[];
 } {
   const values = new Map(outputs.map((output) => [output.OutputKey, output.OutputValue]));
   const required = (key: string) => {
@@ -142,12 +162,18 @@ export function readStackOutputs(
   };
   const queueUrl = values.get(STACK_OUTPUT.queueUrl);
   const appIds = splitAppIds(values.get(STACK_OUTPUT.appIds));
+  const deliveries = values
+    .get(STACK_OUTPUT.deliveryDeadLetterQueues)
+    ?.split(",")
+    .filter((pair) => pair.includes("="))
+    .map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), url: pair.slice(pair.indexOf("=") + 1) }));
   return {
     eventsTableName: required(STACK_OUTPUT.eventsTableName),
     stateTableName: required(STACK_OUTPUT.stateTableName),
     deadLetterQueueUrl: required(STACK_OUTPUT.deadLetterQueueUrl),
     ...(queueUrl ? { queueUrl } : {}),
     ...(appIds ? { appIds } : {}),
+    ...(deliveries === undefined ? {} : { deliveryDeadLetterQueues: deliveries }),
   };
 }
 
@@ -198,6 +224,17 @@ async function discoverStack(options: DiscoveryOptions): Promise<Resources> {
       return queueUrl;
     },
     ...(appIds ? { appIds } : {}),
+    deliveries: (found.deliveryDeadLetterQueues ?? []).map(({ name, url }) => {
+      let source: Promise<string> | undefined;
+      return {
+        name,
+        deadLetterQueueUrl: url,
+        queueUrl() {
+          source ??= findRedriveSource(sqs, url, options.stack);
+          return source;
+        },
+      };
+    }),
   };
 }
 

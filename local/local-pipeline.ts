@@ -358,6 +358,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       pagerFile,
       ...(environment.PAGING_TOPIC_ARN === undefined ? {} : { pagingTopicArn: environment.PAGING_TOPIC_ARN }),
       appIds: environment.PRELUDE_APP_IDS?.split(",").map((id) => id.trim()) ?? appIds,
+      deliveries: destinations.deliveries.map((delivery) => ({
+        name: delivery.destination.name,
+        queueUrl: delivery.queueUrl,
+        deadLetterQueueUrl: delivery.deadLetterQueueUrl,
+      })),
     };
     const stateFile = join(root, PIPELINE_STATE_FILE);
     await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);

@@ -25,6 +25,8 @@ export interface LocalPipelineState {
   /** The SNS stand-in's paging topic (`npx hookwatch selftest --local --page` publishes to it). */
   readonly pagingTopicArn?: string;
   readonly appIds: readonly string[];
+  /** Each delivery destination's queues (`npx hookwatch dlq --destination NAME --local`). */
+  readonly deliveries: readonly { name: string; queueUrl: string; deadLetterQueueUrl: string }[];
 }
 
 /** The running local pipeline's state, or undefined when none is running. */

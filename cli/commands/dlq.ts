@@ -7,13 +7,49 @@ import { type CommandContext, type CommandOutput, suggest } from "./context.js";
 
 const BODY_EXCERPT_LENGTH = 60;
 
-/** `dlq` peeks at the dead-letter queue; `dlq redrive` moves its messages back to the webhook queue. */
-export async function runDlq(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
-  return line.redrive ? redrive(context, line) : peek(context, line);
+/** A dead-letter queue and the queue its messages go back to. */
+interface QueuePair {
+  readonly deadLetterQueueUrl: string;
+  queueUrl(): Promise<string>;
+  /** "the webhook queue", "the delivery queue of oncall". */
+  readonly queueLabel: string;
 }
 
-async function peek(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
-  const { sqs, deadLetterQueueUrl } = context.resources;
+/**
+ * `dlq` peeks at the dead-letter queue; `dlq redrive` moves its messages back to the webhook queue. With
+ * `--destination NAME`, the same for a delivery destination's dead-letter queue and queue.
+ */
+export async function runDlq(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
+  const pair = chooseQueues(context, line);
+  return line.redrive ? redrive(context, line, pair) : peek(context, line, pair);
+}
+
+function chooseQueues(context: CommandContext, line: CommandLine): QueuePair {
+  const { resources } = context;
+  if (line.destination === undefined) {
+    return {
+      deadLetterQueueUrl: resources.deadLetterQueueUrl,
+      queueUrl: () => resources.queueUrl(),
+      queueLabel: "the webhook queue",
+    };
+  }
+  const delivery = resources.deliveries.find((candidate) => candidate.name === line.destination);
+  if (delivery === undefined) {
+    const known = resources.deliveries.map((candidate) => candidate.name);
+    throw new UsageError(
+      `${resources.origin} has no destination "${line.destination}" (${known.length === 0 ? "no destination is configured" : `its destinations: ${known.join(", ")}`})`,
+    );
+  }
+  return {
+    deadLetterQueueUrl: delivery.deadLetterQueueUrl,
+    queueUrl: () => delivery.queueUrl(),
+    queueLabel: `the delivery queue of ${delivery.name}`,
+  };
+}
+
+async function peek(context: CommandContext, line: CommandLine, pair: QueuePair): Promise<CommandOutput> {
+  const { sqs } = context.resources;
+  const { deadLetterQueueUrl } = pair;
   const depth = await readQueueDepth(sqs, deadLetterQueueUrl);
   const messages = await peekDeadLetters(sqs, deadLetterQueueUrl, line.limit, context.progress);
   const json = { queue_url: deadLetterQueueUrl, depth, messages };
@@ -41,6 +77,11 @@ async function peek(context: CommandContext, line: CommandLine): Promise<Command
         optional: true,
       },
       { heading: "SIGNED", value: (message) => (message.has_signature ? "yes" : "no") },
+      {
+        heading: "ERROR",
+        value: (message) => excerpt(message.delivery_error ?? "", BODY_EXCERPT_LENGTH),
+        optional: true,
+      },
       { heading: "BYTES", value: (message) => String(message.body_bytes), align: "right" },
       { heading: "BODY", value: (message) => excerpt(message.body, BODY_EXCERPT_LENGTH) },
     ],
@@ -48,7 +89,7 @@ async function peek(context: CommandContext, line: CommandLine): Promise<Command
   );
   const notes = [
     `${messages.length === depth.waiting ? "All" : `${messages.length} of ~${depth.waiting}`} shown; peeking leaves them in the queue (SQS counts it as a receive). Whole bodies: --json.`,
-    `Once the cause is fixed, move them back to the webhook queue: ${suggest(context.resources, "dlq redrive")}`,
+    `Once the cause is fixed, move them back to ${pair.queueLabel}: ${suggest(context.resources, redriveCommand(line))}`,
   ];
   return { text: `${header}\n\n${table}\n\n${notes.join("\n")}`, json };
 }
@@ -56,9 +97,13 @@ async function peek(context: CommandContext, line: CommandLine): Promise<Command
 /** When the POST arrived (its ReceivedAt attribute), else when SQS first accepted it. */
 const arrival = (message: DeadLetter) => Date.parse(message.received_at ?? message.sent_at ?? "");
 
-async function redrive(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
-  const { sqs, deadLetterQueueUrl } = context.resources;
-  const queueUrl = await context.resources.queueUrl();
+const redriveCommand = (line: CommandLine) =>
+  `dlq redrive${line.destination === undefined ? "" : ` --destination ${line.destination}`}`;
+
+async function redrive(context: CommandContext, line: CommandLine, pair: QueuePair): Promise<CommandOutput> {
+  const { sqs } = context.resources;
+  const { deadLetterQueueUrl } = pair;
+  const queueUrl = await pair.queueUrl();
   const before = await readQueueDepth(sqs, deadLetterQueueUrl);
   if (before.waiting === 0) {
     return {
@@ -72,7 +117,7 @@ async function redrive(context: CommandContext, line: CommandLine): Promise<Comm
         "`dlq redrive` asks before moving messages: pass --yes when not running in a terminal",
       );
     }
-    const question = `Move ${plural(before.waiting, "message")} from the dead-letter queue back to the webhook queue (${queueUrl})? [y/N] `;
+    const question = `Move ${plural(before.waiting, "message")} from the dead-letter queue back to ${pair.queueLabel} (${queueUrl})? [y/N] `;
     if (!(await context.confirm(question))) {
       return { text: "Nothing moved.", json: { redrive: null }, exitCode: EXIT_CODE.failed };
     }
@@ -83,7 +128,7 @@ async function redrive(context: CommandContext, line: CommandLine): Promise<Comm
     readQueueDepth(sqs, queueUrl),
   ]);
   const json = { redrive: outcome, dead_letter_queue: deadLetterQueue, queue };
-  const depths = `Now: dead-letter queue ${deadLetterQueue.waiting} waiting; webhook queue ${queue.waiting} waiting, ${queue.in_flight} in flight.`;
+  const depths = `Now: dead-letter queue ${deadLetterQueue.waiting} waiting; ${pair.queueLabel.replace(/^the /, "")} ${queue.waiting} waiting, ${queue.in_flight} in flight.`;
   if (outcome.status !== "COMPLETED") {
     return {
       text: `The SQS message-move task ended ${outcome.status} after moving ${outcome.moved} of ~${outcome.to_move}: ${outcome.failure_reason ?? "no reason given"}.\n${depths}`,
@@ -92,7 +137,7 @@ async function redrive(context: CommandContext, line: CommandLine): Promise<Comm
     };
   }
   return {
-    text: `Moved ${plural(outcome.moved, "message")} from the dead-letter queue back to the webhook queue (SQS message-move task ${outcome.status}).\n${depths}\nThe processor retries them now; watch \`${suggest(context.resources, "status")}\`.`,
+    text: `Moved ${plural(outcome.moved, "message")} from the dead-letter queue back to ${pair.queueLabel} (SQS message-move task ${outcome.status}).\n${depths}\n${line.destination === undefined ? "The processor" : "The delivery function"} retries them now; watch \`${suggest(context.resources, line.destination === undefined ? "status" : `dlq --destination ${line.destination}`)}\`.`,
     json,
   };
 }

@@ -238,6 +238,7 @@ export async function createCliFixture(): Promise<CliFixture> {
     deadLetterQueueUrl,
     pagerFile: join(directory, ".local", "pages.jsonl"),
     appIds: [APP],
+    deliveries: [],
   };
   await writePipelineState(directory, state);
 

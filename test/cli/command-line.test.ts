@@ -160,7 +160,7 @@ describe("the command line", () => {
     });
     expect(option).toMatchObject({
       kind: "help",
-      text: expect.stringContaining("Usage: hookwatch dlq [--limit N]"),
+      text: expect.stringContaining("Usage: hookwatch dlq [--destination NAME] [--limit N]"),
     });
   });
 });
