@@ -108,6 +108,7 @@ function printBanner(pipeline: LocalPipeline, startedInMs: number): void {
     `  Processor   in this process: batches of up to ${source.batchSize}, batching window ${source.maximumBatchingWindowSeconds} s`,
     `  Recovery    in this process: ${settings.recovery.scheduleExpression}`,
     `  SNS         ${state.snsEndpoint}  pages printed here and appended to ${shown(state.pagerFile)}`,
+    ...destinationLines(pipeline),
     ...(pipeline.deviations.length === 0
       ? []
       : ["", "  Differs from the stack:", ...pipeline.deviations.map((d) => `    - ${d}`)]),
@@ -119,6 +120,23 @@ function printBanner(pipeline: LocalPipeline, startedInMs: number): void {
     "",
   ];
   console.log(lines.join("\n"));
+}
+
+/** Where pages are delivered, and how to make a stand-in answer 429, 500 or 400 on demand. */
+function destinationLines(pipeline: LocalPipeline): string[] {
+  const { deliveries, pagerDuty, webhookReceiver } = pipeline.destinations;
+  if (deliveries.length === 0) return [];
+  const names = deliveries.map((d) => `${d.destination.name} (${d.destination.type})`).join(", ");
+  return [
+    `  Delivery    in this process, one queue and function per destination: ${names}`,
+    ...(pagerDuty === undefined
+      ? []
+      : [`  PagerDuty   ${pagerDuty.eventsUrl}  Events API v2 stand-in: incidents printed here`]),
+    ...(webhookReceiver === undefined
+      ? []
+      : [`  Webhook rx  ${webhookReceiver.url}  verifies the Standard Webhooks signature`]),
+    `              on demand: curl -X POST <stand-in>/stand-in/misbehave -d '{"status":429,"times":2,"retryAfterSeconds":1}'`,
+  ];
 }
 
 async function main(): Promise<void> {
