@@ -5,13 +5,14 @@ import { App, Duration, Stack } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { HookwatchFunction } from "../infra/hookwatch-function.js";
 
-export type BundleName = "hookwatch" | "baseline" | "floor";
+export type BundleName = "hookwatch" | "baseline" | "floor" | "delivery";
 
 /** The handler module of each bundle, relative to the repository root. */
 export const BUNDLE_ENTRIES: Readonly<Record<BundleName, string>> = {
   hookwatch: "lambdas/processor/handler.ts",
   baseline: "bench/baseline/handler.ts",
   floor: "bench/floor/handler.ts",
+  delivery: "lambdas/delivery/handler.ts",
 };
 
 export interface Bundle {
@@ -30,7 +31,7 @@ export interface Bundle {
 type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
 /**
- * Bundles the three handlers through CDK itself: each is a `HookwatchFunction`, the construct that
+ * Bundles the handlers through CDK itself: each is a `HookwatchFunction`, the construct that
  * the stack's processor is, so esbuild runs with exactly the options `cdk synth` uses (format,
  * target, minify, banner, source maps, bundled SDK). Synthesized into `outdir`.
  */

@@ -48,6 +48,13 @@ function dummyEnvironment(bundle: Bundle): NodeJS.ProcessEnv {
     IDEMPOTENCY_TABLE_NAME: "bench-idempotency",
     PAGING_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:bench-paging",
     PRELUDE_APP_IDS: "app_bench",
+    // The delivery function's: one PagerDuty destination (its secret is read at the first page, not at init).
+    DESTINATION: JSON.stringify({
+      type: "pagerduty",
+      name: "bench",
+      routingKeySecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
+    }),
+    DEAD_LETTER_QUEUE_URL: "http://127.0.0.1:9/123456789012/bench-dlq",
     POWERTOOLS_LOG_LEVEL: "INFO",
     BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href,
   };

@@ -21,6 +21,8 @@ export type LatencyResponse =
   | {
       readonly ok: true;
       readonly latenciesMs: readonly number[];
+      /** The same crossings, to the PagerDuty stand-in's incident through the delivery function. */
+      readonly deliveryLatenciesMs: readonly number[];
       readonly requested: number;
       readonly deviations: readonly string[];
     }
@@ -138,6 +140,20 @@ async function measure(request: LatencyRequest): Promise<LatencyResponse> {
     };
     const pager = await watchPager(pipeline.state.pagerFile);
     const latenciesMs: number[] = [];
+    const deliveryLatenciesMs: number[] = [];
+    const pagerDuty = pipeline.destinations.pagerDuty;
+    // Polled beside the pager file: when the stand-in opened the incident for this group's burst.
+    const incidentOpened = async (app: string, hook: Hook, timeoutMs: number): Promise<number> => {
+      const deadline = performance.now() + timeoutMs;
+      while (performance.now() < deadline) {
+        if (
+          pagerDuty?.incidents.some((incident) => incident.dedupKey.startsWith(`hookwatch:${app}:${hook}:`))
+        )
+          return performance.now();
+        await sleep(5);
+      }
+      throw new Error(`no PagerDuty incident for ${app}/${hook} within ${timeoutMs} ms`);
+    };
     // In chunks, so that the failures before the threshold are seconds old, well inside the window, at the crossing.
     for (let first = 0; first < groups.length && Date.now() < request.deadlineMs; first += CHUNK) {
       const chunk = groups.slice(first, first + CHUNK);
@@ -171,12 +187,22 @@ async function measure(request: LatencyRequest): Promise<LatencyResponse> {
         const body = batchBody([failure(hook, `lat-${app}-${hook}-crossing`)], app);
         const started = performance.now();
         await post(url, signerOf(app), body);
-        const paged = await pager.waitForTrigger(`${app}#${hook}`, 30_000);
+        const [paged, delivered] = await Promise.all([
+          pager.waitForTrigger(`${app}#${hook}`, 30_000),
+          pagerDuty === undefined ? Promise.resolve(undefined) : incidentOpened(app, hook, 30_000),
+        ]);
         latenciesMs.push(paged - started);
+        if (delivered !== undefined) deliveryLatenciesMs.push(delivered - started);
       }
     }
     client.destroy();
-    return { ok: true, latenciesMs, requested: request.bursts, deviations: pipeline.deviations };
+    return {
+      ok: true,
+      latenciesMs,
+      deliveryLatenciesMs,
+      requested: request.bursts,
+      deviations: pipeline.deviations,
+    };
   } finally {
     await pipeline.stop();
     for (const jwks of served) await jwks.close();

@@ -15,6 +15,8 @@ export type LatencyResult =
       readonly maxMs: number;
       /** Where the local pipeline differs from the stack, as it reports itself. */
       readonly deviations: readonly string[];
+      /** To the PagerDuty stand-in's incident, through the delivery queue and function, same bursts. */
+      readonly delivery?: { readonly medianMs: number; readonly p99Ms: number; readonly maxMs: number };
     }
   | { readonly measured: false; readonly reason: string };
 
@@ -44,7 +46,7 @@ export async function measurePipelineLatency(bursts: number, deadlineMs: number)
     worker.send(request);
   });
   if (!response.ok) return { measured: false, reason: `not measured: ${response.error.split("\n")[0]}` };
-  const { latenciesMs } = response;
+  const { latenciesMs, deliveryLatenciesMs } = response;
   if (latenciesMs.length === 0)
     return { measured: false, reason: "not measured: no time left in the bench's budget" };
   return {
@@ -55,5 +57,14 @@ export async function measurePipelineLatency(bursts: number, deadlineMs: number)
     p99Ms: percentile(latenciesMs, 99),
     maxMs: Math.max(...latenciesMs),
     deviations: response.deviations,
+    ...(deliveryLatenciesMs.length === 0
+      ? {}
+      : {
+          delivery: {
+            medianMs: percentile(deliveryLatenciesMs, 50),
+            p99Ms: percentile(deliveryLatenciesMs, 99),
+            maxMs: Math.max(...deliveryLatenciesMs),
+          },
+        }),
   };
 }

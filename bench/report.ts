@@ -141,6 +141,32 @@ function coldStartRows(results: BenchResults): Row[] {
     row("Cold start: bundle size gzipped", (bundle) => bundle.gzipBytes, kib),
     row(`Cold start: module init, median of ${hookwatch.samples}`, (bundle) => bundle.initMedianMs, ms),
     row(`Cold start: module init, p90 of ${hookwatch.samples}`, (bundle) => bundle.initP90Ms, ms),
+    ...deliveryColdStartRows(of("delivery"), floor),
+  ];
+}
+
+/** The delivery function beside the floor (the baseline has no delivery function). */
+function deliveryColdStartRows(delivery: ColdStartResult | undefined, floor: ColdStartResult): Row[] {
+  if (delivery === undefined) return [];
+  const ms = (value: number) => `${number(value, 1)} ms`;
+  const none = "n/a (no delivery function)";
+  return [
+    [
+      "Cold start: delivery function bundle (index.mjs)",
+      kib(delivery.bytes),
+      none,
+      kib(floor.bytes),
+      "n/a",
+      ratio(delivery.bytes, floor.bytes),
+    ],
+    [
+      `Cold start: delivery function module init, median of ${delivery.samples}`,
+      ms(delivery.initMedianMs),
+      none,
+      ms(floor.initMedianMs),
+      "n/a",
+      ratio(delivery.initMedianMs, floor.initMedianMs),
+    ],
   ];
 }
 
@@ -197,6 +223,26 @@ function latencyRows(results: BenchResults): Row[] {
       "n/a",
       ratio(latency.p99Ms, windowMs),
     ],
+    ...(latency.delivery === undefined
+      ? []
+      : [
+          [
+            `Latency: crossing POST → PagerDuty stand-in's trigger (delivery queue and function), median ${over}`,
+            `${number(latency.delivery.medianMs)} ms (SNS page: ${number(latency.medianMs)} ms)`,
+            notBuilt,
+            floor,
+            "n/a",
+            ratio(latency.delivery.medianMs, windowMs),
+          ] as Row,
+          [
+            `Latency: crossing POST → PagerDuty stand-in's trigger, p99 ${over}`,
+            `${number(latency.delivery.p99Ms)} ms (SNS page: ${number(latency.p99Ms)} ms)`,
+            notBuilt,
+            floor,
+            "n/a",
+            ratio(latency.delivery.p99Ms, windowMs),
+          ] as Row,
+        ]),
   ];
 }
 
