@@ -115,6 +115,7 @@ function resources(): Resources {
     stateTableName: tables.state,
     deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/111122223333/dlq",
     queueUrl: async () => "https://sqs.eu-west-1.amazonaws.com/111122223333/queue",
+    deliveries: [],
     appIds: ["app_one"],
   };
 }
