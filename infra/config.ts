@@ -2,7 +2,12 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IConstruct } from "constructs";
 import { z } from "zod";
 import type { DestinationSettings } from "../lambdas/destinations/destination-settings.js";
-import { type BurstRule, DEFAULT_BURST_RULE, DEFAULT_JWKS_URL_TEMPLATE } from "../lambdas/runtime/config.js";
+import {
+  type BurstRule,
+  DEFAULT_BURST_RULE,
+  DEFAULT_JWKS_URL_TEMPLATE,
+  DEFAULT_RESPONSE_STORM_WINDOW_SECONDS,
+} from "../lambdas/runtime/config.js";
 import type { Hook } from "../lambdas/runtime/hooks.js";
 import { parseDestinations } from "./destinations-config.js";
 
@@ -77,6 +82,20 @@ const wholeNumber = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+\S*$/);
+
+// Off unless set: reminders and response-storm warnings are opt-in, per hook.
+const REMINDER_MINUTES = {
+  schema: wholeNumber(1, 10_080).optional(),
+  expects: "a whole number of minutes from 1 to 10080 (default: no reminders; 60 is a good start)",
+};
+const STORM_THRESHOLD = {
+  schema: wholeNumber(1, 100_000).optional(),
+  expects: "a whole number of response-level failures from 1 to 100000 (default: no response-storm warning)",
+};
+const STORM_WINDOW_SECONDS = {
+  schema: wholeNumber(1, 86_400).optional(),
+  expects: `a whole number of seconds from 1 to 86400 (default ${DEFAULT_RESPONSE_STORM_WINDOW_SECONDS}, with a threshold set)`,
+};
 
 /** Each key hookwatch reads from the CDK context, with its schema, default and what a reader must supply. */
 const KEYS = {
@@ -160,6 +179,12 @@ const KEYS = {
     schema: wholeNumber(1, 86_400).optional(),
     expects: "a whole number of seconds from 1 to 86400 (default: the burst window)",
   },
+  migrationReminderMinutes: REMINDER_MINUTES,
+  stepUpReminderMinutes: REMINDER_MINUTES,
+  migrationResponseStormThreshold: STORM_THRESHOLD,
+  migrationResponseStormWindowSeconds: STORM_WINDOW_SECONDS,
+  stepUpResponseStormThreshold: STORM_THRESHOLD,
+  stepUpResponseStormWindowSeconds: STORM_WINDOW_SECONDS,
   logRetentionDays: {
     schema: wholeNumber(1, 3_653)
       .refine((days) => (LOG_RETENTION_DAYS as number[]).includes(days))
@@ -260,6 +285,16 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
   }
   const { destinations, problems: destinationProblems } = parseDestinations(c.destinations);
   problems.push(...destinationProblems);
+  for (const prefix of ["migration", "stepUp"] as const) {
+    if (
+      c[`${prefix}ResponseStormWindowSeconds`] !== undefined &&
+      c[`${prefix}ResponseStormThreshold`] === undefined
+    ) {
+      problems.push(
+        `${prefix}ResponseStormWindowSeconds is set but ${prefix}ResponseStormThreshold is not: the threshold turns the warning on`,
+      );
+    }
+  }
   if (c.throttleBurstLimit < c.throttleRateLimit) {
     problems.push(
       `throttleBurstLimit (${c.throttleBurstLimit}) must be at least throttleRateLimit (${c.throttleRateLimit})`,
@@ -281,18 +316,7 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
       : { verificationTokenSecretArn: c.verificationTokenSecretArn }),
     eventRetentionDays: c.eventRetentionDays,
     rejectedRetentionDays: c.rejectedRetentionDays,
-    burstRules: {
-      migration: {
-        threshold: c.migrationBurstThreshold,
-        windowSeconds: c.migrationBurstWindowSeconds,
-        quietSeconds: c.migrationQuietSeconds ?? c.migrationBurstWindowSeconds,
-      },
-      "step-up": {
-        threshold: c.stepUpBurstThreshold,
-        windowSeconds: c.stepUpBurstWindowSeconds,
-        quietSeconds: c.stepUpQuietSeconds ?? c.stepUpBurstWindowSeconds,
-      },
-    },
+    burstRules: { migration: hookRule(c, "migration"), "step-up": hookRule(c, "stepUp") },
     logRetention: c.logRetentionDays as RetentionDays,
     throttling: { rateLimit: c.throttleRateLimit, burstLimit: c.throttleBurstLimit },
     processorMaxConcurrency: c.processorMaxConcurrency,
@@ -303,6 +327,26 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
       httpsUrls: c.operationsHttpsUrls,
     },
     destinations,
+  };
+}
+
+/** One hook's rule from its context keys; reminders and the response-storm warning only when set. */
+function hookRule(c: Parsed, prefix: "migration" | "stepUp"): BurstRule {
+  const reminderMinutes = c[`${prefix}ReminderMinutes`];
+  const stormThreshold = c[`${prefix}ResponseStormThreshold`];
+  return {
+    threshold: c[`${prefix}BurstThreshold`],
+    windowSeconds: c[`${prefix}BurstWindowSeconds`],
+    quietSeconds: c[`${prefix}QuietSeconds`] ?? c[`${prefix}BurstWindowSeconds`],
+    ...(reminderMinutes === undefined ? {} : { reminderMinutes }),
+    ...(stormThreshold === undefined
+      ? {}
+      : {
+          responseStorm: {
+            threshold: stormThreshold,
+            windowSeconds: c[`${prefix}ResponseStormWindowSeconds`] ?? DEFAULT_RESPONSE_STORM_WINDOW_SECONDS,
+          },
+        }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { BurstRule } from "../lambdas/runtime/config.js";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../lambdas/runtime/metric-names.js";
 import type { HookwatchConfig } from "./config.js";
 
@@ -38,7 +39,24 @@ export function buildPipelineEnvironment(
     STEP_UP_BURST_THRESHOLD: String(rules["step-up"].threshold),
     STEP_UP_BURST_WINDOW_SECONDS: String(rules["step-up"].windowSeconds),
     STEP_UP_QUIET_SECONDS: String(rules["step-up"].quietSeconds),
+    ...optInEnvironment("MIGRATION", rules.migration),
+    ...optInEnvironment("STEP_UP", rules["step-up"]),
     ...powertoolsEnvironment(),
+  };
+}
+
+/** Reminders and the response-storm warning: written only when a hook turns them on (absent means off). */
+function optInEnvironment(prefix: "MIGRATION" | "STEP_UP", rule: BurstRule): Record<string, string> {
+  return {
+    ...(rule.reminderMinutes === undefined
+      ? {}
+      : { [`${prefix}_REMINDER_MINUTES`]: String(rule.reminderMinutes) }),
+    ...(rule.responseStorm === undefined
+      ? {}
+      : {
+          [`${prefix}_RESPONSE_STORM_THRESHOLD`]: String(rule.responseStorm.threshold),
+          [`${prefix}_RESPONSE_STORM_WINDOW_SECONDS`]: String(rule.responseStorm.windowSeconds),
+        }),
   };
 }
 

@@ -22,7 +22,7 @@ function isConditionFailure(error: unknown): boolean {
 }
 
 /** Sends a conditional write; false when its condition did not hold, any other error thrown. */
-async function writeIfConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+export async function writeIfConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
   try {
     await write();
     return true;
@@ -90,13 +90,18 @@ export async function claimPublish(
 ): Promise<boolean> {
   const done = kind === "page" ? "paged_at" : "resolved_at";
   const claim = `${kind}_claim_until`;
+  // A resolve waits for a reminder being sent: a trigger after the resolve would reopen the incident.
+  const noReminder =
+    kind === "resolve"
+      ? " AND (attribute_not_exists(reminder_claim_until) OR reminder_claim_until < :now)"
+      : "";
   return writeIfConditionHolds(() =>
     tables.client.send(
       new UpdateItemCommand({
         TableName: tables.stateTableName,
         Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
         UpdateExpression: `SET ${claim} = :until`,
-        ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)`,
+        ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)${noReminder}`,
         ExpressionAttributeValues: { ":until": { N: String(nowMs + leaseMs) }, ":now": { N: String(nowMs) } },
       }),
     ),

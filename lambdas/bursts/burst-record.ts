@@ -45,6 +45,9 @@ export interface BurstRecord {
   readonly openedAt: string;
   readonly pagedAt?: string;
   readonly resolvedAt?: string;
+  /** How many reminders were claimed (sent, or being sent); absent before the first. */
+  readonly remindersSent?: number;
+  readonly lastReminderAt?: string;
 }
 
 /** The group's head: which burst is open, and a version that every open and close moves on. */
@@ -72,6 +75,8 @@ export function toBurstRecord(item: Item): BurstRecord {
     .split(/#(?=[^#]+$)/) as [string, Hook];
   const pagedAt = readString(item, "paged_at");
   const resolvedAt = readString(item, "resolved_at");
+  const remindersSent = readNumber(item, "reminders_sent");
+  const lastReminderAt = readString(item, "last_reminder_at");
   return {
     group: { appId, hook },
     sk: text("sk"),
@@ -92,6 +97,8 @@ export function toBurstRecord(item: Item): BurstRecord {
     openedAt: text("opened_at"),
     ...(pagedAt === undefined ? {} : { pagedAt }),
     ...(resolvedAt === undefined ? {} : { resolvedAt }),
+    ...(remindersSent === undefined ? {} : { remindersSent }),
+    ...(lastReminderAt === undefined ? {} : { lastReminderAt }),
   };
 }
 

@@ -18,6 +18,11 @@ export interface PageSample {
  */
 export interface BurstPage {
   readonly action: "trigger" | "resolve";
+  /**
+   * Absent for a burst of transport failures (the hook is down). `response_storm`: a storm of
+   * response-level failures, a `warning` whose count is `responseCount` and whose rule is the storm's.
+   */
+  readonly kind?: "response_storm";
   /** Stable per burst; the trigger and its resolve share it. */
   readonly dedupKey: string;
   readonly appId: string;
@@ -39,6 +44,24 @@ export interface BurstPage {
   readonly windowSeconds: number;
   readonly quietSeconds: number;
   readonly sampleEvents: readonly PageSample[];
-  /** When hookwatch opened (trigger) or resolved (resolve) the burst, ISO. */
+  /** When hookwatch opened (trigger), reminded of (reminder) or resolved (resolve) the burst, ISO. */
   readonly at: string;
+  /** Present on a reminder: a trigger that repeats an open burst's page with its counts so far. */
+  readonly reminder?: PageReminder;
+}
+
+/** Which reminder of a burst this is, and how long the burst has been open (since its first failure). */
+export interface PageReminder {
+  readonly number: number;
+  readonly openForSeconds: number;
+  /** The hook's `reminderMinutes`. */
+  readonly everyMinutes: number;
+}
+
+/** What a notice is about, as the `kind` message attribute tells subscription filters. */
+export type NoticeKind = "burst" | "reminder" | "response_storm";
+
+export function noticeKind(page: BurstPage): NoticeKind {
+  if (page.kind === "response_storm") return "response_storm";
+  return page.reminder === undefined ? "burst" : "reminder";
 }

@@ -1,10 +1,12 @@
 import { type Hook, hookLabel } from "../runtime/hooks.js";
-import type { BurstPage } from "./burst-page.js";
+import { type BurstPage, type NoticeKind, noticeKind } from "./burst-page.js";
 import { MAX_APP_ID_LENGTH, MAX_SAMPLES, PAGED_REASONS, SUMMARY_MAX_LENGTH } from "./page-limits.js";
 import { listEventsCommand } from "./page-links.js";
 import { cleanSample, type PageDocumentSample } from "./page-samples.js";
 import { cleanText, durationMs, formatDuration } from "./plain-text.js";
 import { capReasonCounts } from "./reason-counts.js";
+import { buildReminderSummary } from "./reminder-wording.js";
+import { buildStormSummary } from "./storm-wording.js";
 
 /** The page for machines: hookwatch's JSON document with a PagerDuty Events API v2 payload inside. */
 
@@ -48,8 +50,16 @@ export interface PageDocument {
   readonly quiet_seconds: number;
   readonly first_failure_at: string;
   readonly last_failure_at: string;
-  /** When hookwatch opened (trigger) or resolved (resolve) the burst. */
+  /** When hookwatch opened (trigger), reminded of (reminder) or resolved (resolve) the burst. */
   readonly timestamp: string;
+  /** `burst`, `reminder` (a repeat of an open burst's trigger) or `response_storm` (a warning). */
+  readonly kind: NoticeKind;
+  /** On a reminder only: which one, how long the burst has been open, the interval. */
+  readonly reminder?: {
+    readonly number: number;
+    readonly open_for_seconds: number;
+    readonly every_minutes: number;
+  };
   readonly client: "hookwatch";
   readonly payload: PagerDutyPayload;
   /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
@@ -66,6 +76,16 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
   const sampleEvents = page.sampleEvents
     .slice(0, MAX_SAMPLES)
     .map((sample) => cleanSample(page.hook, sample));
+  const reminder =
+    page.reminder === undefined
+      ? {}
+      : {
+          reminder: {
+            number: page.reminder.number,
+            open_for_seconds: page.reminder.openForSeconds,
+            every_minutes: page.reminder.everyMinutes,
+          },
+        };
   return {
     dedup_key: page.dedupKey,
     event_action: page.action,
@@ -87,6 +107,8 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
     first_failure_at: page.firstFailureAt,
     last_failure_at: page.lastFailureAt,
     timestamp: page.at,
+    kind: noticeKind(page),
+    ...reminder,
     client: "hookwatch",
     payload: {
       summary,
@@ -95,7 +117,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
       timestamp: page.at,
       component: page.hook,
       group: appId,
-      class: "hook transport failure",
+      class: page.kind === "response_storm" ? "hook response-level failure" : "hook transport failure",
       custom_details: {
         delayed: page.delayed,
         window_start: page.windowStart,
@@ -109,6 +131,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
         counts_by_reason: countsByReason,
         sample_events: sampleEvents,
         list_events: listEventsCommand(page),
+        ...reminder,
       },
     },
   };
@@ -116,6 +139,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
 
 /** The PagerDuty incident title: only the paged reasons are named, so webhook data cannot crowd it. */
 export function buildSummary(page: BurstPage, appId: string): string {
+  if (page.kind === "response_storm") return cleanText(buildStormSummary(page, appId), SUMMARY_MAX_LENGTH);
   const hook = hookLabel(page.hook);
   const transport = PAGED_REASONS.filter((reason) => page.countsByReason[reason] !== undefined)
     .map((reason) => `${reason} ${page.countsByReason[reason]}`)
@@ -125,7 +149,9 @@ export function buildSummary(page: BurstPage, appId: string): string {
   const failures = `${page.transportCount} transport failures`;
   const within = formatDuration(page.windowSeconds * 1000);
   let text: string;
-  if (page.action === "resolve") {
+  if (page.reminder !== undefined) {
+    text = buildReminderSummary(page, page.reminder, appId, details);
+  } else if (page.action === "resolve") {
     const lasted = formatDuration(durationMs(page.firstFailureAt, page.lastFailureAt));
     text = `Resolved: ${hook} for app ${appId}, ${failures} over ${lasted} (${details}), ${window}`;
   } else if (page.delayed) {

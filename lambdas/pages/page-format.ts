@@ -1,9 +1,11 @@
-import type { BurstPage } from "./burst-page.js";
+import { type BurstPage, noticeKind } from "./burst-page.js";
 import { buildDocument, type PageDocument, type PageSeverity } from "./page-document.js";
 import { MAX_APP_ID_LENGTH } from "./page-limits.js";
 import { buildSms, buildSubject } from "./page-subject.js";
 import { buildResolveText, buildTriggerText } from "./page-text.js";
 import { cleanText } from "./plain-text.js";
+import { buildReminderText } from "./reminder-wording.js";
+import { buildStormText } from "./storm-wording.js";
 
 /**
  * The pages room owns what on-call reads and how it leaves hookwatch: the `BurstPage` a burst hands over,
@@ -25,14 +27,14 @@ export interface FormattedPage {
   readonly attributes: Readonly<Record<PageAttributeName, string>>;
 }
 
-export type PageAttributeName = "event_action" | "hook" | "app_id" | "severity";
+export type PageAttributeName = "event_action" | "hook" | "app_id" | "severity" | "kind";
 
 export function formatPage(page: BurstPage): FormattedPage {
   const severity = severityOf(page);
   const document = buildDocument(page, severity);
   return {
     subject: buildSubject(page),
-    text: page.action === "trigger" ? buildTriggerText(page) : buildResolveText(page),
+    text: buildText(page),
     sms: buildSms(page),
     document,
     attributes: {
@@ -40,12 +42,23 @@ export function formatPage(page: BurstPage): FormattedPage {
       hook: page.hook,
       app_id: cleanText(page.appId, MAX_APP_ID_LENGTH) || "unknown",
       severity,
+      kind: noticeKind(page),
     },
   };
 }
 
-/** A live outage wakes someone (high urgency); a past one found late is worth a look, not a wake-up. */
+function buildText(page: BurstPage): string {
+  if (page.kind === "response_storm") return buildStormText(page);
+  if (page.reminder !== undefined) return buildReminderText(page, page.reminder);
+  return page.action === "trigger" ? buildTriggerText(page) : buildResolveText(page);
+}
+
+/**
+ * A live outage wakes someone (high urgency); a past one found late is worth a look, not a wake-up, and so
+ * is a hook that answers unusable bodies (a response storm is never critical).
+ */
 export function severityOf(page: BurstPage): PageSeverity {
   if (page.action === "resolve") return "info";
+  if (page.kind === "response_storm") return "warning";
   return page.delayed ? "warning" : "critical";
 }

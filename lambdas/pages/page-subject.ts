@@ -2,10 +2,14 @@ import { hookLabel } from "../runtime/hooks.js";
 import type { BurstPage } from "./burst-page.js";
 import { SMS_MAX_LENGTH, SUBJECT_MAX_LENGTH } from "./page-limits.js";
 import { durationMs, fitAscii, formatDuration, toAscii, withoutMillis } from "./plain-text.js";
+import { buildReminderSms, buildReminderSubject } from "./reminder-wording.js";
+import { buildStormSms, buildStormSubject } from "./storm-wording.js";
 
 /** The one-line forms of a page: the SNS subject and the single SMS segment, both ASCII. */
 
 export function buildSubject(page: BurstPage): string {
+  if (page.kind === "response_storm") return buildStormSubject(page);
+  if (page.reminder !== undefined) return buildReminderSubject(page, page.reminder);
   const failures = `${page.transportCount} transport failures`;
   const delayed = page.delayed ? "[delayed] " : "";
   const hook = hookLabel(page.hook);
@@ -27,6 +31,8 @@ export function buildSubject(page: BurstPage): string {
 }
 
 export function buildSms(page: BurstPage): string {
+  if (page.kind === "response_storm") return buildStormSms(page);
+  if (page.reminder !== undefined) return buildReminderSms(page, page.reminder);
   const hook = hookLabel(page.hook);
   const failures = `${page.transportCount} transport failures`;
   if (page.action === "resolve") {

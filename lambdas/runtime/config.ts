@@ -16,6 +16,18 @@ export interface BurstRule {
   readonly windowSeconds: number;
   /** A burst resolves after this long without a transport failure. */
   readonly quietSeconds: number;
+  /** An open burst is announced again every this many minutes; absent: no reminders (the default). */
+  readonly reminderMinutes?: number;
+  /** Response-level failures that raise a `warning` of their own; absent: they are never announced (the default). */
+  readonly responseStorm?: ResponseStormRule;
+}
+
+/** When response-level failures (the hook answers 2xx with a body Prelude cannot use) become a warning. */
+export interface ResponseStormRule {
+  /** Response-level failures within `windowSeconds` of each other that open a storm. */
+  readonly threshold: number;
+  /** Also the quiet period: a storm resolves after this long without a response-level failure. */
+  readonly windowSeconds: number;
 }
 
 export interface Config {
@@ -41,6 +53,9 @@ export const DEFAULT_JWKS_URL_TEMPLATE = "https://{app_id}.session.prelude.dev/.
 
 /** Defaults: 5 transport failures within 60 s open a burst; 60 s without one resolves it. */
 export const DEFAULT_BURST_RULE: BurstRule = { threshold: 5, windowSeconds: 60, quietSeconds: 60 };
+
+/** A response storm's window when only its threshold is set. */
+export const DEFAULT_RESPONSE_STORM_WINDOW_SECONDS = 300;
 
 const positiveInt = (max: number) =>
   z.pipe(
@@ -72,6 +87,12 @@ const envSchema = z.object({
   STEP_UP_BURST_THRESHOLD: z.optional(positiveInt(10_000)),
   STEP_UP_BURST_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
   STEP_UP_QUIET_SECONDS: z.optional(positiveInt(86_400)),
+  MIGRATION_REMINDER_MINUTES: z.optional(positiveInt(10_080)),
+  STEP_UP_REMINDER_MINUTES: z.optional(positiveInt(10_080)),
+  MIGRATION_RESPONSE_STORM_THRESHOLD: z.optional(positiveInt(100_000)),
+  MIGRATION_RESPONSE_STORM_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
+  STEP_UP_RESPONSE_STORM_THRESHOLD: z.optional(positiveInt(100_000)),
+  STEP_UP_RESPONSE_STORM_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
 });
 
 const jwksUrlsSchema = z.record(z.string(), httpsUrl);
@@ -98,12 +119,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwksUrls = urls.data;
   }
 
-  const rule = (threshold?: number, windowSeconds?: number, quietSeconds?: number): BurstRule => {
-    const window = windowSeconds ?? DEFAULT_BURST_RULE.windowSeconds;
+  const rule = (prefix: "MIGRATION" | "STEP_UP"): BurstRule => {
+    const window = e[`${prefix}_BURST_WINDOW_SECONDS`] ?? DEFAULT_BURST_RULE.windowSeconds;
+    const reminderMinutes = e[`${prefix}_REMINDER_MINUTES`];
+    const stormThreshold = e[`${prefix}_RESPONSE_STORM_THRESHOLD`];
+    const stormWindow = e[`${prefix}_RESPONSE_STORM_WINDOW_SECONDS`] ?? DEFAULT_RESPONSE_STORM_WINDOW_SECONDS;
     return {
-      threshold: threshold ?? DEFAULT_BURST_RULE.threshold,
+      threshold: e[`${prefix}_BURST_THRESHOLD`] ?? DEFAULT_BURST_RULE.threshold,
       windowSeconds: window,
-      quietSeconds: quietSeconds ?? window,
+      quietSeconds: e[`${prefix}_QUIET_SECONDS`] ?? window,
+      ...(reminderMinutes === undefined ? {} : { reminderMinutes }),
+      ...(stormThreshold === undefined
+        ? {}
+        : { responseStorm: { threshold: stormThreshold, windowSeconds: stormWindow } }),
     };
   };
 
@@ -121,14 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.HMAC_SECRET_ARN === undefined ? {} : { hmacSecretArn: e.HMAC_SECRET_ARN }),
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     rejectedRetentionDays: e.REJECTED_RETENTION_DAYS,
-    burstRules: {
-      migration: rule(
-        e.MIGRATION_BURST_THRESHOLD,
-        e.MIGRATION_BURST_WINDOW_SECONDS,
-        e.MIGRATION_QUIET_SECONDS,
-      ),
-      "step-up": rule(e.STEP_UP_BURST_THRESHOLD, e.STEP_UP_BURST_WINDOW_SECONDS, e.STEP_UP_QUIET_SECONDS),
-    },
+    burstRules: { migration: rule("MIGRATION"), "step-up": rule("STEP_UP") },
   };
 }
 

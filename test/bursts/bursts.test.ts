@@ -55,7 +55,7 @@ describe("burst paging", () => {
 
     const outcome = await recover(BASE + 116_000 + 60_000);
 
-    expect(outcome).toEqual({ open: 1, paged: 0, resolved: 1 });
+    expect(outcome).toEqual({ open: 1, paged: 0, resolved: 1, reminded: 0 });
     expect(actions()).toEqual(["trigger:app_test:migration", "resolve:app_test:migration"]);
     const [trigger, resolve] = harness.pager.pages;
     // The second batch (12 s, 16 s, 20 s) crosses the threshold at 16 s and also carries the sixth failure.

@@ -391,7 +391,13 @@ describe("document", () => {
       expect(document.event_action).toBe(action);
       expect(document.severity).toBe(severity);
       expect(document.payload.severity).toBe(severity);
-      expect(attributes).toEqual({ event_action: action, hook: "step-up", app_id: "54e9ujn", severity });
+      expect(attributes).toEqual({
+        event_action: action,
+        hook: "step-up",
+        app_id: "54e9ujn",
+        severity,
+        kind: "burst",
+      });
     },
   );
 

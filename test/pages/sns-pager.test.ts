@@ -108,7 +108,7 @@ describe("publishPage", () => {
     ["a delayed page", buildDelayedPage(), { event_action: "trigger", severity: "warning" }],
     ["a resolve", buildResolvePage(), { event_action: "resolve", severity: "info" }],
   ])(
-    "attaches event_action, hook, app_id and severity as String attributes to %s",
+    "attaches event_action, hook, app_id, severity and kind as String attributes to %s",
     async (_, page, expected) => {
       const input = await publishAndRecord(page);
 
@@ -117,6 +117,7 @@ describe("publishPage", () => {
         hook: { DataType: "String", StringValue: "step-up" },
         app_id: { DataType: "String", StringValue: "54e9ujn" },
         severity: { DataType: "String", StringValue: expected.severity },
+        kind: { DataType: "String", StringValue: "burst" },
       });
     },
   );

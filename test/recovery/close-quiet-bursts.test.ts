@@ -30,7 +30,7 @@ describe("the recovery schedule", () => {
 
     const outcome = await recover(BASE);
 
-    expect(outcome).toEqual({ open: 1, paged: 1, resolved: 1 });
+    expect(outcome).toEqual({ open: 1, paged: 1, resolved: 1, reminded: 0 });
     expect(harness.pager.pages.map((page) => [page.action, page.delayed])).toEqual([
       ["trigger", true],
       ["resolve", true],
@@ -51,8 +51,8 @@ describe("the recovery schedule", () => {
     const early = await recover(BASE + 90_000);
     const late = await recover(BASE + 110_000);
 
-    expect(early).toEqual({ open: 1, paged: 0, resolved: 0 });
-    expect(late).toEqual({ open: 1, paged: 0, resolved: 1 });
+    expect(early).toEqual({ open: 1, paged: 0, resolved: 0, reminded: 0 });
+    expect(late).toEqual({ open: 1, paged: 0, resolved: 1, reminded: 0 });
     expect(harness.pager.pages[1]).toMatchObject({
       action: "resolve",
       lastFailureAt: "2026-11-20T10:00:50.000Z",
