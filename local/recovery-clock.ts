@@ -75,8 +75,23 @@ export function startRecoveryClock(options: RecoveryClockOptions): RecoveryClock
   };
 }
 
+interface RecoveryCounts {
+  open?: number;
+  paged?: number;
+  resolved?: number;
+  reminded?: number;
+  storms?: { open?: number; warned?: number; resolved?: number };
+}
+
 function describeOutcome(outcome: unknown): string {
-  const { open, paged, resolved } = (outcome ?? {}) as { open?: number; paged?: number; resolved?: number };
+  const { open, paged, resolved, reminded, storms } = (outcome ?? {}) as RecoveryCounts;
   if (open === undefined) return "ran";
-  return `${open} open burst(s), ${paged ?? 0} late page(s) sent, ${resolved ?? 0} resolved`;
+  const parts = [`${open} open burst(s), ${paged ?? 0} late page(s) sent, ${resolved ?? 0} resolved`];
+  if (reminded) parts.push(`${reminded} reminder(s) sent`);
+  if (storms?.open) {
+    parts.push(
+      `${storms.open} open response storm(s), ${storms.warned ?? 0} late warning(s), ${storms.resolved ?? 0} resolved`,
+    );
+  }
+  return parts.join("; ");
 }

@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { expiresAfterDays } from "../runtime/attribute-values.js";
-import { type BurstTables, type Group, groupPartition, iso } from "./burst-record.js";
+import { type BurstTables, iso } from "./burst-record.js";
 import type { FailurePoint } from "./burst-window.js";
 
 /** Candidate entries outlive any window; they only matter until a burst opens or the window passes. */
@@ -16,12 +16,13 @@ function decodeCandidate(entry: string): FailurePoint | undefined {
 }
 
 /**
- * Adds a failure to its window-sized bucket. A string-set ADD is idempotent, so redelivery never
- * counts twice; only failures outside any burst come here, which keeps each bucket item small.
+ * Adds a failure to its window-sized bucket in `partition` (a group's bursts, or its response storms). A
+ * string-set ADD is idempotent, so redelivery never counts twice; only failures outside any burst come
+ * here, which keeps each bucket item small.
  */
 export async function addCandidate(
   tables: BurstTables,
-  group: Group,
+  partition: string,
   bucketMs: number,
   failure: FailurePoint,
   nowMs: number,
@@ -29,7 +30,7 @@ export async function addCandidate(
   await tables.client.send(
     new UpdateItemCommand({
       TableName: tables.stateTableName,
-      Key: { pk: { S: groupPartition(group) }, sk: { S: candidateSk(bucketMs) } },
+      Key: { pk: { S: partition }, sk: { S: candidateSk(bucketMs) } },
       UpdateExpression: "ADD entries :entry SET expires_at = :expires",
       ExpressionAttributeValues: {
         ":entry": { SS: [encodeCandidate(failure)] },
@@ -42,7 +43,7 @@ export async function addCandidate(
 /** Candidates of the buckets from `fromBucketMs` to `toBucketMs`, read strongly consistent. */
 export async function readCandidates(
   tables: BurstTables,
-  group: Group,
+  partition: string,
   fromBucketMs: number,
   toBucketMs: number,
 ): Promise<FailurePoint[]> {
@@ -51,7 +52,7 @@ export async function readCandidates(
       TableName: tables.stateTableName,
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
       ExpressionAttributeValues: {
-        ":pk": { S: groupPartition(group) },
+        ":pk": { S: partition },
         ":from": { S: candidateSk(fromBucketMs) },
         ":to": { S: candidateSk(toBucketMs) },
       },

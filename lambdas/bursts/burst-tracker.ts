@@ -20,7 +20,7 @@ import {
   readBurst,
   readGroupHead,
 } from "./burst-queries.js";
-import { type BurstRecord, burstSk, type Group, type GroupHead } from "./burst-record.js";
+import { type BurstRecord, burstSk, type Group, type GroupHead, groupPartition } from "./burst-record.js";
 import { type BurstWindow, type FailurePoint, findBurstWindow } from "./burst-window.js";
 import { countResponseFailures, findBurstEnd, readSamples } from "./failure-index.js";
 
@@ -132,8 +132,11 @@ async function addToCandidates(
   const { deps } = tracker;
   const windowMs = rule.windowSeconds * 1000;
   const bucket = Math.floor(failure.t / windowMs) * windowMs;
-  await addCandidate(deps.tables, group, bucket, failure, deps.now());
-  const candidates = (await readCandidates(deps.tables, group, bucket - windowMs, bucket + windowMs)).filter(
+  const partition = groupPartition(group);
+  await addCandidate(deps.tables, partition, bucket, failure, deps.now());
+  const candidates = (
+    await readCandidates(deps.tables, partition, bucket - windowMs, bucket + windowMs)
+  ).filter(
     (candidate) => Math.abs(candidate.t - failure.t) <= windowMs && !findCovering(known, candidate.t, rule),
   );
   return findBurstWindow(candidates, rule.threshold, windowMs);

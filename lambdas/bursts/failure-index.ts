@@ -58,8 +58,17 @@ async function* readIndexRange(
 }
 
 /** The newest transport failure of a group, from the index: what the quiet period is measured from. */
-export async function latestTransportFailure(tables: BurstTables, group: Group): Promise<number | undefined> {
-  for await (const row of readIndexRange(tables, group, "transport", 0, FAR_FUTURE_MS, true)) return row.t;
+export function latestTransportFailure(tables: BurstTables, group: Group): Promise<number | undefined> {
+  return latestFailure(tables, group, "transport");
+}
+
+/** The newest failure of a group in one reason class, from the index. */
+export async function latestFailure(
+  tables: BurstTables,
+  group: Group,
+  reasonClass: "transport" | "response",
+): Promise<number | undefined> {
+  for await (const row of readIndexRange(tables, group, reasonClass, 0, FAR_FUTURE_MS, true)) return row.t;
   return undefined;
 }
 

@@ -3,14 +3,16 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { createBurstTracker } from "../bursts/burst-tracker.js";
-import { reportingPager } from "../pages/pager.js";
+import { publishedMetric, reportingPager } from "../pages/pager.js";
 import { createSnsPager } from "../pages/sns-pager.js";
 import { dynamodb, sns } from "../runtime/aws-clients.js";
 import { createConcurrencyLimit } from "../runtime/concurrency-limit.js";
 import { intakeRecordsFor, loadConfig, tablesFor, verifierSettings } from "../runtime/config.js";
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
+import { HOOKS } from "../runtime/hooks.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
 import { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { loadSecretString } from "../runtime/secret-string.js";
+import { createStormTracker } from "../storms/storm-tracker.js";
 import { createSignatureVerifier } from "../webhook/signature-verifier.js";
 import { readWebhookMessage } from "../webhook/webhook-message.js";
 import {
@@ -42,10 +44,12 @@ const verifier =
 const tables = tablesFor(config, dynamodb);
 const intake = intakeRecordsFor(config, dynamodb);
 const pager = createSnsPager(sns, config.pagingTopicArn);
+const stormsOn = HOOKS.some((hook) => config.burstRules[hook].responseStorm !== undefined);
 
 export async function handler(event: SQSEvent, context: Context) {
   logger.addContext(context);
   const recorder = new MetricsRecorder();
+  const reporting = reportingPager(pager, (page) => recorder.count(publishedMetric(page)));
   const deps: ProcessorDeps = {
     store: tables,
     intake,
@@ -54,9 +58,7 @@ export async function handler(event: SQSEvent, context: Context) {
     dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
     bursts: createBurstTracker({
       tables,
-      pager: reportingPager(pager, (page) =>
-        recorder.count(page.action === "trigger" ? METRIC.pagesPublished : METRIC.resolvesPublished),
-      ),
+      pager: reporting,
       rules: config.burstRules,
       now: Date.now,
       onUnpagedWindow: (group, window) =>
@@ -65,6 +67,9 @@ export async function handler(event: SQSEvent, context: Context) {
           window_start: new Date(window.startMs).toISOString(),
         }),
     }),
+    ...(stormsOn
+      ? { storms: createStormTracker({ tables, pager: reporting, rules: config.burstRules, now: Date.now }) }
+      : {}),
     ...(verifier === undefined ? {} : { verifier }),
   };
 

@@ -3,6 +3,7 @@ import type { ConcurrencyLimit } from "../runtime/concurrency-limit.js";
 import { METRIC } from "../runtime/metric-names.js";
 import type { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { RetryLaterError } from "../runtime/retry-later-error.js";
+import type { ResponseFailure, StormObserver } from "../storms/storm-tracker.js";
 import {
   type Arrival,
   type EventStore,
@@ -22,6 +23,8 @@ export interface ProcessorDeps {
   readonly verifier?: SignatureVerifier;
   readonly appIds: readonly string[];
   readonly bursts?: BurstObserver;
+  /** Absent unless a hook turns response-storm warnings on. */
+  readonly storms?: StormObserver;
   readonly metrics: MetricsRecorder;
   /** Shared by every message of an invocation: each event's writes run under it, one request at a time. */
   readonly dynamodbLimit: ConcurrencyLimit;
@@ -82,8 +85,9 @@ export async function processMessage(deps: ProcessorDeps, message: WebhookMessag
   }
 
   const arrival: Arrival = { appId: batch.appId, ...source };
-  const { outcomes, failures } = await storeEvents(deps, message, arrival, batch.events);
+  const { outcomes, failures, responses } = await storeEvents(deps, message, arrival, batch.events);
   if (failures.length > 0 && deps.bursts) await deps.bursts.observe(batch.appId, failures);
+  if (responses.length > 0 && deps.storms) await deps.storms.observe(batch.appId, responses);
 
   return {
     kind: "processed",
@@ -105,8 +109,9 @@ async function storeEvents(
   message: WebhookMessage,
   arrival: Arrival,
   elements: readonly unknown[],
-): Promise<{ outcomes: EventOutcome[]; failures: TransportFailure[] }> {
+): Promise<{ outcomes: EventOutcome[]; failures: TransportFailure[]; responses: ResponseFailure[] }> {
   const failures: TransportFailure[] = [];
+  const responses: ResponseFailure[] = [];
   const storing = new Map<string, Promise<unknown>>();
   let failed: { readonly error: unknown } | undefined;
   // The failure is noted before the slot is freed, so the next waiting event already sees it.
@@ -146,13 +151,10 @@ async function storeEvents(
     );
     const outcome = await stored;
     countEvent(deps.metrics, event, outcome);
-    if (
-      outcome !== "conflict" &&
-      event.hook &&
-      event.reasonClass === "transport" &&
-      event.occurredAtMs !== undefined
-    ) {
-      failures.push({ event, hook: event.hook, occurredAtMs: event.occurredAtMs });
+    if (outcome !== "conflict" && event.hook && event.occurredAtMs !== undefined) {
+      const failure = { event, hook: event.hook, occurredAtMs: event.occurredAtMs };
+      if (event.reasonClass === "transport") failures.push(failure);
+      else if (event.reasonClass === "response") responses.push(failure);
     }
     return { key: event.key, outcome };
   };
@@ -167,7 +169,7 @@ async function storeEvents(
   );
   if (failed !== undefined) throw failed.error;
   const outcomes = settled.map((result) => (result as PromiseFulfilledResult<EventOutcome>).value);
-  return { outcomes, failures };
+  return { outcomes, failures, responses };
 }
 
 /** An event that validates and fits in an item, or why not. */

@@ -1,22 +1,29 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { reportingPager } from "../pages/pager.js";
+import { publishedMetric, reportingPager } from "../pages/pager.js";
 import { createSnsPager } from "../pages/sns-pager.js";
 import { dynamodb, sns } from "../runtime/aws-clients.js";
 import { loadConfig, tablesFor } from "../runtime/config.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
 import { closeQuietBursts } from "./close-quiet-bursts.js";
+import { closeQuietStorms } from "./close-quiet-storms.js";
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-const published = { pages: 0, resolves: 0 };
+const PUBLISHED_METRICS = [
+  METRIC.pagesPublished,
+  METRIC.remindersPublished,
+  METRIC.warningsPublished,
+  METRIC.resolvesPublished,
+] as const;
+const published = new Map<string, number>();
 const deps = {
   tables: tablesFor(config, dynamodb),
   pager: reportingPager(createSnsPager(sns, config.pagingTopicArn), (page) => {
-    if (page.action === "trigger") published.pages++;
-    else published.resolves++;
+    const metric = publishedMetric(page);
+    published.set(metric, (published.get(metric) ?? 0) + 1);
   }),
   rules: config.burstRules,
 };
@@ -24,13 +31,24 @@ const deps = {
 /** Runs every minute; "now" is the schedule's own time, so a late invocation judges the right minute. */
 export async function handler(event: ScheduledEvent, context: Context) {
   logger.addContext(context);
-  published.pages = 0;
-  published.resolves = 0;
-  const nowMs = Date.parse(event.time);
-  const outcome = await closeQuietBursts(deps, Number.isNaN(nowMs) ? Date.now() : nowMs);
-  logger.info("recovery run", { ...outcome, time: event.time });
-  metrics.addMetric(METRIC.pagesPublished, MetricUnit.Count, published.pages);
-  metrics.addMetric(METRIC.resolvesPublished, MetricUnit.Count, published.resolves);
-  metrics.publishStoredMetrics();
-  return outcome;
+  published.clear();
+  const scheduled = Date.parse(event.time);
+  const nowMs = Number.isNaN(scheduled) ? Date.now() : scheduled;
+  try {
+    // Storms are closed even when a burst's publish failed: one outage must not hold the other's resolve.
+    const [bursts, storms] = await Promise.allSettled([
+      closeQuietBursts(deps, nowMs),
+      closeQuietStorms(deps, nowMs),
+    ]);
+    if (bursts.status === "rejected") throw bursts.reason;
+    if (storms.status === "rejected") throw storms.reason;
+    const outcome = { ...bursts.value, storms: storms.value };
+    logger.info("recovery run", { ...outcome, time: event.time });
+    return outcome;
+  } finally {
+    for (const metric of PUBLISHED_METRICS) {
+      metrics.addMetric(metric, MetricUnit.Count, published.get(metric) ?? 0);
+    }
+    metrics.publishStoredMetrics();
+  }
 }

@@ -16,6 +16,8 @@ export const METRIC = {
   messagesQuarantined: "MessagesQuarantined",
   pagesPublished: "PagesPublished",
   resolvesPublished: "ResolvesPublished",
+  remindersPublished: "RemindersPublished",
+  warningsPublished: "WarningsPublished",
   /** From the API's access log (a metric filter, no dimension): webhook POSTs the gateway refused with a 4xx. */
   webhookPostsRefused: "WebhookPostsRefused",
   /** One per page and destination, with the dimensions `destination` and `outcome` (see DELIVERY_OUTCOMES). */

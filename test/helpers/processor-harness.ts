@@ -10,10 +10,12 @@ import {
   processMessage,
 } from "../../lambdas/processor/process-message.js";
 import { closeQuietBursts, type RecoveryOutcome } from "../../lambdas/recovery/close-quiet-bursts.js";
+import { closeQuietStorms, type StormRecoveryOutcome } from "../../lambdas/recovery/close-quiet-storms.js";
 import { createConcurrencyLimit } from "../../lambdas/runtime/concurrency-limit.js";
 import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
 import type { Hook } from "../../lambdas/runtime/hooks.js";
 import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
+import { createStormTracker } from "../../lambdas/storms/storm-tracker.js";
 import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
 import type { WebhookMessage } from "../../lambdas/webhook/webhook-message.js";
 import { createPreludeSigner, type PreludeSigner, type ServedJwks } from "../../local/prelude-signer.js";
@@ -50,6 +52,8 @@ export interface Harness {
   readonly burstTables: BurstTables;
   /** Runs the real recovery schedule at `atMs` against the harness's tables and pager. */
   recover(atMs: number): Promise<RecoveryOutcome>;
+  /** Runs the recovery schedule's storm half at `atMs`. */
+  recoverStorms(atMs: number): Promise<StormRecoveryOutcome>;
   /** Fresh dependencies for one invocation, as the handler builds them. */
   deps(overrides?: Partial<ProcessorDeps>): ProcessorDeps;
   /** Signs a batch of events and processes it as one SQS message of a fresh invocation. */
@@ -108,6 +112,10 @@ export async function createHarness(
     metrics: new MetricsRecorder(),
     dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
     bursts: createBurstTracker({ tables: burstTables, pager, rules, now: () => clock.now }),
+    // As in the handler: only when a hook turns response-storm warnings on.
+    ...(Object.values(rules).some((rule) => rule.responseStorm !== undefined)
+      ? { storms: createStormTracker({ tables: burstTables, pager, rules, now: () => clock.now }) }
+      : {}),
     ...overrides,
   });
   const signedMessage = (body: string, fields: Partial<WebhookMessage> = {}) =>
@@ -128,6 +136,7 @@ export async function createHarness(
     clock,
     burstTables,
     recover: (atMs) => closeQuietBursts({ tables: burstTables, pager, rules }, atMs),
+    recoverStorms: (atMs) => closeQuietStorms({ tables: burstTables, pager }, atMs),
     deps,
     signedMessage,
     send: (events, sendOptions = {}) =>
