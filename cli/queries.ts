@@ -17,6 +17,8 @@ import { latestTransportFailure } from "../lambdas/bursts/failure-index.js";
 import type { Item } from "../lambdas/runtime/attribute-values.js";
 import type { Hook } from "../lambdas/runtime/hooks.js";
 import { EVENTS_TABLE } from "../lambdas/runtime/table-model.js";
+import type { StormRecord } from "../lambdas/storms/storm-record.js";
+import { listOpenStorms, listRecentStorms } from "../lambdas/storms/storm-state.js";
 import { hookKey, occurredKey } from "../lambdas/webhook/event-store.js";
 import { classifyReason, type ReasonClass } from "../lambdas/webhook/event-validation.js";
 import { utcDaysBetween } from "./time.js";
@@ -360,6 +362,29 @@ export async function listBursts(
     .sort((a, b) => b.windowStartMs - a.windowStartMs)
     .slice(0, query.limit);
   return Promise.all(newest.map((record) => withLatestFailure(tables, record)));
+}
+
+/** Open response storms (warnings), from the `open-bursts` index under their own flag, newest window first. */
+export async function listOpenStormRecords(tables: ReadTables): Promise<StormRecord[]> {
+  const open = await listOpenStorms(burstTables(tables));
+  return open.sort((a, b) => b.windowStartMs - a.windowStartMs);
+}
+
+/** Response storms of the known apps and hooks, newest window first, from each group's storm partition. */
+export async function listStormRecords(tables: ReadTables, query: BurstQuery): Promise<StormRecord[]> {
+  const groups = query.appIds.flatMap((appId) => query.hooks.map((hook) => ({ appId, hook })));
+  const perGroup = await Promise.all(
+    groups.map((group) => listRecentStorms(burstTables(tables), group, Math.min(query.limit, 100))),
+  );
+  const ended = (storm: StormRecord) =>
+    Math.max(storm.lastFailureMs, storm.resolvedAt === undefined ? 0 : Date.parse(storm.resolvedAt));
+  return perGroup
+    .flat()
+    .filter(
+      (storm) => query.sinceMs === undefined || storm.status === "open" || ended(storm) >= query.sinceMs,
+    )
+    .sort((a, b) => b.windowStartMs - a.windowStartMs)
+    .slice(0, query.limit);
 }
 
 function endOf(record: BurstRecord): number {

@@ -1,9 +1,18 @@
-import { HOOKS } from "../../lambdas/runtime/hooks.js";
+import type { BurstRecord } from "../../lambdas/bursts/burst-record.js";
+import { HOOKS, type Hook } from "../../lambdas/runtime/hooks.js";
+import type { StormRecord } from "../../lambdas/storms/storm-record.js";
 import type { CommandLine } from "../command-line.js";
 import { formatCounts, formatTable } from "../format.js";
-import { type BurstView, listBursts, listOpenBurstViews } from "../queries.js";
+import {
+  type BurstView,
+  listBursts,
+  listOpenBurstViews,
+  listOpenStormRecords,
+  listStormRecords,
+} from "../queries.js";
 import { formatAgo, formatTime } from "../time.js";
 import { type CommandContext, type CommandOutput, readTables, requireAppIds } from "./context.js";
+import { formatStormSection, toStormJson } from "./response-storms.js";
 
 const iso = (ms: number) => (Number.isNaN(ms) ? null : new Date(ms).toISOString());
 
@@ -28,6 +37,8 @@ export function toBurstJson({ record, latestFailureMs }: BurstView) {
     quiet_seconds: record.quietSeconds,
     opened_at: record.openedAt,
     paged_at: record.pagedAt ?? null,
+    reminders_sent: record.remindersSent ?? 0,
+    last_reminder_at: record.lastReminderAt ?? null,
     resolved_at: record.resolvedAt ?? null,
     sample_events: record.samples,
   };
@@ -38,26 +49,36 @@ export async function runBursts(context: CommandContext, line: CommandLine): Pro
   const tables = readTables(context.resources);
   const hooks = line.hook === undefined ? HOOKS : [line.hook];
   let bursts: BurstView[];
+  let storms: StormRecord[];
   if (line.open) {
     // The open index covers every app: no app list is needed, only filters when given.
-    bursts = (await listOpenBurstViews(tables)).filter(
-      ({ record }) =>
-        hooks.includes(record.group.hook) &&
-        (line.appIds === undefined || line.appIds.includes(record.group.appId)),
-    );
+    const chosen = (group: { appId: string; hook: Hook }) =>
+      hooks.includes(group.hook) && (line.appIds === undefined || line.appIds.includes(group.appId));
+    bursts = (await listOpenBurstViews(tables)).filter(({ record }) => chosen(record.group));
+    storms = (await listOpenStormRecords(tables)).filter((storm) => chosen(storm.group));
   } else {
-    bursts = await listBursts(
-      tables,
-      {
-        appIds: requireAppIds(line, context.resources),
-        hooks,
-        limit: line.limit,
-        ...(line.since === undefined ? {} : { sinceMs: line.since.ms }),
-      },
-      context.progress,
-    );
+    const query = {
+      appIds: requireAppIds(line, context.resources),
+      hooks,
+      limit: line.limit,
+      ...(line.since === undefined ? {} : { sinceMs: line.since.ms }),
+    };
+    [bursts, storms] = await Promise.all([
+      listBursts(tables, query, context.progress),
+      listStormRecords(tables, query),
+    ]);
   }
-  return { text: formatBursts(bursts, line, context.nowMs), json: { bursts: bursts.map(toBurstJson) } };
+  const stormLines = formatStormSection(
+    storms,
+    line.open ? "Open response-level warnings" : "Response-level warnings",
+  );
+  return {
+    text: [
+      formatBursts(bursts, line, context.nowMs),
+      ...(stormLines.length > 0 ? ["", ...stormLines] : []),
+    ].join("\n"),
+    json: { bursts: bursts.map(toBurstJson), response_storms: storms.map(toStormJson) },
+  };
 }
 
 export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): string {
@@ -86,6 +107,7 @@ export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): s
         value: ({ record }) =>
           record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(record.pagedAt)),
       },
+      { heading: "REMINDERS", value: ({ record }) => formatReminders(record), optional: true },
       {
         heading: "RESOLVED",
         value: ({ record }) =>
@@ -95,6 +117,12 @@ export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): s
     ],
     bursts,
   );
+}
+
+/** Reminders sent for a burst and when the last went out; empty when none (the column is then left out). */
+export function formatReminders(record: BurstRecord): string {
+  if (record.remindersSent === undefined || record.lastReminderAt === undefined) return "";
+  return `${record.remindersSent}, last ${formatTime(Date.parse(record.lastReminderAt))}`;
 }
 
 function formatBursts(bursts: readonly BurstView[], line: CommandLine, nowMs: number): string {

@@ -5,14 +5,16 @@ import {
   countEventsByReason,
   countIntakeRecords,
   listOpenBurstViews,
+  listOpenStormRecords,
   REASON_CLASSES,
   type ReasonCount,
 } from "../queries.js";
 import { type QueueDepth, readQueueDepth } from "../queues.js";
 import { formatAgo, formatTime } from "../time.js";
-import { toBurstJson } from "./bursts.js";
+import { formatReminders, toBurstJson } from "./bursts.js";
 import type { CommandContext, CommandOutput } from "./context.js";
 import { readTables, suggest } from "./context.js";
+import { formatStormSection, toStormJson } from "./response-storms.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -22,23 +24,26 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
   const tables = readTables(resources);
   const sinceMs = nowMs - HOUR_MS;
   const appIds = line.appIds ?? resources.appIds;
-  const [queue, deadLetterQueue, openBursts, events, rejected, quarantined, conflicts] = await Promise.all([
-    resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
-    readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
-    listOpenBurstViews(tables),
-    appIds === undefined
-      ? Promise.resolve(undefined)
-      : countEventsByReason(tables, { appIds, hooks: HOOKS, sinceMs }, context.progress),
-    countIntakeRecords(tables, "rejected", sinceMs, nowMs),
-    countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
-    countIntakeRecords(tables, "conflicts", sinceMs, nowMs),
-  ]);
+  const [queue, deadLetterQueue, openBursts, openStorms, events, rejected, quarantined, conflicts] =
+    await Promise.all([
+      resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
+      readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
+      listOpenBurstViews(tables),
+      listOpenStormRecords(tables),
+      appIds === undefined
+        ? Promise.resolve(undefined)
+        : countEventsByReason(tables, { appIds, hooks: HOOKS, sinceMs }, context.progress),
+      countIntakeRecords(tables, "rejected", sinceMs, nowMs),
+      countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
+      countIntakeRecords(tables, "conflicts", sinceMs, nowMs),
+    ]);
   const json = {
     target: resources.origin,
     now: new Date(nowMs).toISOString(),
     queue,
     dead_letter_queue: deadLetterQueue,
     open_bursts: openBursts.map(toBurstJson),
+    open_response_storms: openStorms.map(toStormJson),
     last_hour: {
       since: new Date(sinceMs).toISOString(),
       app_ids: appIds ?? null,
@@ -76,12 +81,16 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
           value: (view) =>
             view.record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(view.record.pagedAt)),
         },
+        { heading: "REMINDERS", value: (view) => formatReminders(view.record), optional: true },
         { heading: "DEDUP KEY", value: (view) => view.record.dedupKey },
       ],
       openBursts,
     );
     lines.push(indent(table));
   }
+  lines.push(`response warnings  ${openStorms.length === 0 ? "none open" : `${openStorms.length} open`}`);
+  const [, stormTable] = formatStormSection(openStorms, "");
+  if (stormTable !== undefined) lines.push(indent(stormTable));
   lines.push("", `Last hour (since ${formatTime(sinceMs)}; events by occurred_at, the rest by arrival):`);
   if (events === undefined) {
     lines.push("  events: pass --app ID to count them (the target does not name its apps)");
