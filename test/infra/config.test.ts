@@ -69,6 +69,29 @@ describe("configuration from the CDK context", () => {
     expect(config.burstRules.migration).toEqual({ threshold: 5, windowSeconds: 60, quietSeconds: 30 });
   });
 
+  it("leaves reminders and response-storm warnings off unless a hook sets them", () => {
+    const config = parseHookwatchConfig({
+      appIds: "a",
+      migrationReminderMinutes: "60",
+      stepUpResponseStormThreshold: 20,
+    });
+
+    expect(config.burstRules.migration).toEqual({
+      threshold: 5,
+      windowSeconds: 60,
+      quietSeconds: 60,
+      reminderMinutes: 60,
+    });
+    expect(config.burstRules["step-up"]).toEqual({
+      threshold: 5,
+      windowSeconds: 60,
+      quietSeconds: 60,
+      responseStorm: { threshold: 20, windowSeconds: 300 },
+    });
+    expect(parseHookwatchConfig({ appIds: "a" }).burstRules.migration).not.toHaveProperty("reminderMinutes");
+    expect(parseHookwatchConfig({ appIds: "a" }).burstRules.migration).not.toHaveProperty("responseStorm");
+  });
+
   it("treats an empty -c key= as not set", () => {
     expect(parseHookwatchConfig({ appIds: "a", hmacSecretArn: "" }).hmacSecretArn).toBeUndefined();
   });
@@ -107,6 +130,22 @@ describe("configuration from the CDK context", () => {
     [{ hmacSecretArn: "my-secret" }, "hmacSecretArn must be the complete ARN of a Secrets Manager secret"],
     [{ verificationTokenSecretArn: ARN.slice(0, -7) }, "verificationTokenSecretArn must be the complete ARN"],
     [{ eventRetentionDays: "0" }, "eventRetentionDays must be a whole number of days from 1 to 3650"],
+    [
+      { migrationReminderMinutes: "0" },
+      "migrationReminderMinutes must be a whole number of minutes from 1 to 10080",
+    ],
+    [
+      { stepUpReminderMinutes: "1h" },
+      "stepUpReminderMinutes must be a whole number of minutes from 1 to 10080",
+    ],
+    [
+      { migrationResponseStormThreshold: "-3" },
+      "migrationResponseStormThreshold must be a whole number of response-level failures from 1 to 100000",
+    ],
+    [
+      { stepUpResponseStormWindowSeconds: "120" },
+      "stepUpResponseStormWindowSeconds is set but stepUpResponseStormThreshold is not",
+    ],
     [{ rejectedRetentionDays: 2.5 }, "rejectedRetentionDays must be a whole number of days from 1 to 3650"],
     [
       { migrationBurstThreshold: "0" },

@@ -633,6 +633,39 @@ describe("the synthesized stack with settings", () => {
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 90 });
   });
 
+  it("hands reminders and response-storm warnings to both functions only for the hooks that turn them on", () => {
+    const { template } = synthesizeHookwatch({
+      stepUpReminderMinutes: "45",
+      migrationResponseStormThreshold: "25",
+      migrationResponseStormWindowSeconds: "120",
+    });
+
+    const functions = Object.values(
+      template.findResources("AWS::Lambda::Function", {
+        Properties: { Environment: { Variables: { STEP_UP_REMINDER_MINUTES: "45" } } },
+      }),
+    ) as Resource[];
+    expect(functions).toHaveLength(2);
+    const env = ((functions[0] as Resource).Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env).not.toHaveProperty("MIGRATION_REMINDER_MINUTES");
+    expect(env).not.toHaveProperty("STEP_UP_RESPONSE_STORM_THRESHOLD");
+    const config = loadConfig(
+      Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, typeof v === "string" ? v : `deployed-${k}`]),
+      ),
+    );
+    expect(config.burstRules).toEqual({
+      migration: {
+        threshold: 5,
+        windowSeconds: 60,
+        quietSeconds: 60,
+        responseStorm: { threshold: 25, windowSeconds: 120 },
+      },
+      "step-up": { threshold: 5, windowSeconds: 60, quietSeconds: 60, reminderMinutes: 45 },
+    });
+  });
+
   it("subscribes configured emails, SMS numbers and HTTPS endpoints, each with a dead-letter queue", () => {
     const { stack, template } = synthesizeHookwatch({
       pagingEmails: "oncall@example.com",
