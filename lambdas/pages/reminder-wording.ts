@@ -18,11 +18,12 @@ import { formatReasonCounts } from "./reason-counts.js";
 const openFor = (reminder: PageReminder) => formatDuration(reminder.openForSeconds * 1000);
 
 export function buildReminderSubject(page: BurstPage, reminder: PageReminder): string {
-  const failures = `${page.transportCount} transport failures`;
+  const start = `hookwatch: reminder ${reminder.number}: ${hookLabel(page.hook)} still failing`;
   return fitAscii(
     [
       (app) =>
-        `hookwatch: reminder ${reminder.number}: ${hookLabel(page.hook)} still failing for app ${app} (open ${openFor(reminder)}, ${failures})`,
+        `${start} for app ${app} (open ${openFor(reminder)}, ${page.transportCount} transport failures)`,
+      (app) => `${start} for app ${app} (open ${openFor(reminder)}, ${page.transportCount} failures)`,
     ],
     page.appId,
     SUBJECT_MAX_LENGTH,

@@ -25,11 +25,14 @@ const HOOK_EFFECT: Record<Hook, string> = {
 
 export function buildStormSubject(page: BurstPage): string {
   const hook = hookLabel(page.hook);
-  const failures = `${page.responseCount} response-level failures`;
   if (page.action === "resolve") {
     const lasted = formatDuration(durationMs(page.firstFailureAt, page.lastFailureAt));
     return fitAscii(
-      [(app) => `hookwatch: resolved warning: ${hook} responses for app ${app} (${failures} over ${lasted})`],
+      [
+        (app) =>
+          `hookwatch: resolved warning: ${hook} for app ${app} (${page.responseCount} response-level failures over ${lasted})`,
+        (app) => `hookwatch: resolved warning: ${hook} for app ${app} (${page.responseCount} over ${lasted})`,
+      ],
       page.appId,
       SUBJECT_MAX_LENGTH,
     );
@@ -38,7 +41,9 @@ export function buildStormSubject(page: BurstPage): string {
   return fitAscii(
     [
       (app) =>
-        `hookwatch: warning: ${hook} answers unusable responses for app ${app} (${failures} in ${window})`,
+        `hookwatch: warning: ${hook} answers unusable bodies for app ${app} (${page.responseCount} response-level in ${window})`,
+      (app) =>
+        `hookwatch: warning: ${hook} unusable bodies for app ${app} (${page.responseCount} in ${window})`,
     ],
     page.appId,
     SUBJECT_MAX_LENGTH,
