@@ -8,6 +8,8 @@ export const SCENARIOS = {
   "step-up": "one step_up.hook_failed (invalid_status_code), stored",
   burst:
     "6 migration transport failures in the last 5 s: crosses the default threshold (5 within 60 s), pages",
+  "bad-responses":
+    "6 migration response-level failures in the last 5 s: stored and counted; a warning only with migrationResponseStormThreshold set",
   duplicates: "one event twice in a batch, then the same batch again: stored once",
   invalid: "a batch with one valid event and one that breaks a documented rule: one stored, one quarantined",
   forged:
@@ -95,6 +97,19 @@ export function buildScenario(scenario: Scenario, options: ScenarioOptions): Sam
           events,
           "6 migration.hook_failed (3 request_failed, 3 invalid_status_code) within the last 5 s",
           "stored; a page in the npm start terminal within seconds (no new page while a burst of this hook is still open: wait for its resolve)",
+        ),
+      ];
+    }
+    case "bad-responses": {
+      const reasons = ["missing_external_id", "invalid_response"];
+      const events = Array.from({ length: 6 }, (_, i) =>
+        migrationFailure(reasons[i % 2] as string, ago(5 - i)),
+      );
+      return [
+        post(
+          events,
+          "6 migration.hook_failed (3 missing_external_id, 3 invalid_response) within the last 5 s",
+          "stored, never paged; a response-level warning in the npm start terminal if started with -c migrationResponseStormThreshold=5 (or less)",
         ),
       ];
     }

@@ -114,7 +114,7 @@ function printBanner(pipeline: LocalPipeline, startedInMs: number): void {
       : ["", "  Differs from the stack:", ...pipeline.deviations.map((d) => `    - ${d}`)]),
     "",
     "Send a sample from another terminal:",
-    "  npm run send -- burst      (also: migration, step-up, duplicates, invalid, forged, activate)",
+    "  npm run send -- burst      (also: migration, step-up, bad-responses, duplicates, invalid, forged, activate)",
     `Answer an activation challenge:  curl '${challenge.toString()}'`,
     "Ctrl-C stops everything.",
     "",

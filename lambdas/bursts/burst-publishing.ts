@@ -69,7 +69,11 @@ export async function publishTrigger(
     return (await readBurst(deps.tables, burst.group, burst.sk))?.pagedAt !== undefined;
   }
   try {
-    await deps.pager.publish(triggerPage(burst));
+    const remindEveryMinutes = burst.delayed ? undefined : deps.rules[burst.group.hook].reminderMinutes;
+    await deps.pager.publish({
+      ...triggerPage(burst),
+      ...(remindEveryMinutes === undefined ? {} : { remindEveryMinutes }),
+    });
   } catch (error) {
     await releaseClaim(deps.tables, burst, "page").catch(() => undefined);
     throw error;

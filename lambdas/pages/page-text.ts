@@ -48,10 +48,14 @@ export function buildTriggerText(page: BurstPage): string {
   ];
   if (!page.delayed) {
     const quiet = formatDuration(page.quietSeconds * 1000);
+    const further =
+      page.remindEveryMinutes === undefined
+        ? "No further page is sent while this burst lasts."
+        : `A reminder follows every ${formatDuration(page.remindEveryMinutes * 60_000)} while it lasts.`;
     lines.push(
       "",
       `A "resolved" message with the same dedup key follows once no transport failure`,
-      `has arrived for ${quiet}. No further page is sent while this burst lasts.`,
+      `has arrived for ${quiet}. ${further}`,
     );
   }
   return `${lines.join("\n")}\n`;

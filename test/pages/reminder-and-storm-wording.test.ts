@@ -72,6 +72,14 @@ describe("a reminder", () => {
     expect(text).toContain("Failures        5210 transport so far\n");
   });
 
+  it("is announced by the page of a hook with reminders on, and not by one without", () => {
+    const withReminders = formatPage(buildTriggerPage({ remindEveryMinutes: 60 })).text;
+    const without = formatPage(buildTriggerPage()).text;
+
+    expect(withReminders).toContain("has arrived for 60s. A reminder follows every 1h while it lasts.\n");
+    expect(without).toContain("has arrived for 60s. No further page is sent while this burst lasts.\n");
+  });
+
   it("leaves pages that are not reminders without a reminder field", () => {
     const { document } = formatPage(buildTriggerPage());
 
