@@ -143,6 +143,34 @@ describe("reminders", () => {
     expect(published[0]?.reminder?.number).toBe(1);
   });
 
+  it("holds a burst's resolve while a reminder of it is being sent, so no trigger follows the resolve", async () => {
+    await start(2);
+    await runMinutes(1);
+    await failJustBefore(BASE + 2 * MINUTE);
+    const published: BurstPage[] = [];
+    // A reminder whose run hangs in SNS, holding its claim for two minutes.
+    const hanging = {
+      publish: (page: BurstPage) => {
+        published.push(page);
+        return new Promise<void>(() => {});
+      },
+    };
+    const deps = {
+      tables: harness.burstTables,
+      pager: hanging,
+      rules: harness.rules,
+      claimLeaseMs: 2 * MINUTE,
+    };
+    void closeQuietBursts(deps, BASE + 2 * MINUTE);
+    await expect.poll(() => published.length, { timeout: 30_000 }).toBe(1);
+
+    const held = await harness.recover(BASE + 3 * MINUTE);
+    const afterLease = await harness.recover(BASE + 4 * MINUTE + 1000);
+
+    expect([held.resolved, afterLease.resolved]).toEqual([0, 1]);
+    expect(harness.pager.pages.map((sent) => sent.action)).toEqual(["trigger", "resolve"]);
+  });
+
   it("resolves a reminded burst as before, once it is quiet", async () => {
     await start(2);
     await runMinutes(3);
