@@ -185,6 +185,16 @@ const KEYS = {
   migrationResponseStormWindowSeconds: STORM_WINDOW_SECONDS,
   stepUpResponseStormThreshold: STORM_THRESHOLD,
   stepUpResponseStormWindowSeconds: STORM_WINDOW_SECONDS,
+  migrationRunbookUrl: {
+    schema: httpsUrl.max(1024).optional(),
+    expects:
+      "an https:// URL of at most 1024 characters: the team's runbook for the migration hook, shown in its pages",
+  },
+  stepUpRunbookUrl: {
+    schema: httpsUrl.max(1024).optional(),
+    expects:
+      "an https:// URL of at most 1024 characters: the team's runbook for the step-up hook, shown in its pages",
+  },
   logRetentionDays: {
     schema: wholeNumber(1, 3_653)
       .refine((days) => (LOG_RETENTION_DAYS as number[]).includes(days))
@@ -334,11 +344,13 @@ export function parseHookwatchConfig(context: Readonly<Record<string, unknown>>)
 function hookRule(c: Parsed, prefix: "migration" | "stepUp"): BurstRule {
   const reminderMinutes = c[`${prefix}ReminderMinutes`];
   const stormThreshold = c[`${prefix}ResponseStormThreshold`];
+  const runbookUrl = c[`${prefix}RunbookUrl`];
   return {
     threshold: c[`${prefix}BurstThreshold`],
     windowSeconds: c[`${prefix}BurstWindowSeconds`],
     quietSeconds: c[`${prefix}QuietSeconds`] ?? c[`${prefix}BurstWindowSeconds`],
     ...(reminderMinutes === undefined ? {} : { reminderMinutes }),
+    ...(runbookUrl === undefined ? {} : { runbookUrl }),
     ...(stormThreshold === undefined
       ? {}
       : {

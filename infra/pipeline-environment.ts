@@ -41,6 +41,12 @@ export function buildPipelineEnvironment(
     STEP_UP_QUIET_SECONDS: String(rules["step-up"].quietSeconds),
     ...optInEnvironment("MIGRATION", rules.migration),
     ...optInEnvironment("STEP_UP", rules["step-up"]),
+    ...(rules.migration.runbookUrl === undefined
+      ? {}
+      : { MIGRATION_RUNBOOK_URL: rules.migration.runbookUrl }),
+    ...(rules["step-up"].runbookUrl === undefined
+      ? {}
+      : { STEP_UP_RUNBOOK_URL: rules["step-up"].runbookUrl }),
     ...powertoolsEnvironment(),
   };
 }

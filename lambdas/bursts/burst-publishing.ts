@@ -19,8 +19,8 @@ export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A burst's trigger page, from its stored state only: a repeat says the same thing. */
-export function triggerPage(burst: BurstRecord): BurstPage {
+/** A burst's trigger page, from its stored state and the hook's runbook: a repeat says the same thing. */
+export function triggerPage(burst: BurstRecord, runbookUrl?: string): BurstPage {
   return {
     action: "trigger",
     dedupKey: burst.dedupKey,
@@ -39,12 +39,18 @@ export function triggerPage(burst: BurstRecord): BurstPage {
     quietSeconds: burst.quietSeconds,
     sampleEvents: burst.samples,
     at: burst.openedAt,
+    ...(runbookUrl === undefined ? {} : { runbookUrl }),
   };
 }
 
-export function resolvePage(burst: BurstRecord, summary: BurstSummary, nowMs: number): BurstPage {
+export function resolvePage(
+  burst: BurstRecord,
+  summary: BurstSummary,
+  nowMs: number,
+  runbookUrl?: string,
+): BurstPage {
   return {
-    ...triggerPage(burst),
+    ...triggerPage(burst, runbookUrl),
     action: "resolve",
     windowEnd: iso(summary.lastFailureMs),
     lastFailureAt: iso(summary.lastFailureMs),
@@ -71,7 +77,7 @@ export async function publishTrigger(
   try {
     const remindEveryMinutes = burst.delayed ? undefined : deps.rules[burst.group.hook].reminderMinutes;
     await deps.pager.publish({
-      ...triggerPage(burst),
+      ...triggerPage(burst, deps.rules[burst.group.hook].runbookUrl),
       ...(remindEveryMinutes === undefined ? {} : { remindEveryMinutes }),
     });
   } catch (error) {
@@ -108,7 +114,7 @@ export async function resolveBurst(
       burst.windowStartMs,
       Math.max(endMs, burst.lastFailureMs),
     );
-    await deps.pager.publish(resolvePage(burst, summary, nowMs));
+    await deps.pager.publish(resolvePage(burst, summary, nowMs, deps.rules[burst.group.hook].runbookUrl));
   } catch (error) {
     await releaseClaim(deps.tables, burst, "resolve").catch(() => undefined);
     throw error;

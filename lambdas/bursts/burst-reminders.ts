@@ -50,7 +50,10 @@ export async function sendDueReminder(
       burst.windowStartMs,
       Math.max(latestFailureMs, burst.lastFailureMs),
     );
-    await deps.pager.publish(reminderPage(burst, summary, { number, everyMinutes: minutes }, nowMs));
+    const runbookUrl = deps.rules[burst.group.hook].runbookUrl;
+    await deps.pager.publish(
+      reminderPage(burst, summary, { number, everyMinutes: minutes, runbookUrl }, nowMs),
+    );
   } catch (error) {
     // SNS refused it: the interval is given back, so the next run sends it.
     await releaseReminder(deps.tables, burst, number).catch(() => undefined);
@@ -64,11 +67,15 @@ export async function sendDueReminder(
 export function reminderPage(
   burst: BurstRecord,
   summary: BurstSummary,
-  { number, everyMinutes }: { number: number; everyMinutes: number },
+  {
+    number,
+    everyMinutes,
+    runbookUrl,
+  }: { number: number; everyMinutes: number; runbookUrl?: string | undefined },
   nowMs: number,
 ): BurstPage {
   return {
-    ...triggerPage(burst),
+    ...triggerPage(burst, runbookUrl),
     windowEnd: iso(summary.lastFailureMs),
     lastFailureAt: iso(summary.lastFailureMs),
     transportCount: summary.transportCount,

@@ -46,6 +46,8 @@ export interface BurstPage {
   readonly sampleEvents: readonly PageSample[];
   /** When hookwatch opened (trigger), reminded of (reminder) or resolved (resolve) the burst, ISO. */
   readonly at: string;
+  /** The team's runbook for this hook (deploy setting), when configured. */
+  readonly runbookUrl?: string;
   /** On a live trigger whose hook has reminders on: the interval, so the page can say one follows. */
   readonly remindEveryMinutes?: number;
   /** Present on a reminder: a trigger that repeats an open burst's page with its counts so far. */

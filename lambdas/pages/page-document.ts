@@ -1,7 +1,7 @@
 import { type Hook, hookLabel } from "../runtime/hooks.js";
 import { type BurstPage, type NoticeKind, noticeKind } from "./burst-page.js";
 import { MAX_APP_ID_LENGTH, MAX_SAMPLES, PAGED_REASONS, SUMMARY_MAX_LENGTH } from "./page-limits.js";
-import { listEventsCommand } from "./page-links.js";
+import { listEventsCommand, runbookLinks } from "./page-links.js";
 import { cleanSample, type PageDocumentSample } from "./page-samples.js";
 import { cleanText, durationMs, formatDuration } from "./plain-text.js";
 import { capReasonCounts } from "./reason-counts.js";
@@ -60,6 +60,8 @@ export interface PageDocument {
     readonly open_for_seconds: number;
     readonly every_minutes: number;
   };
+  /** PagerDuty Events API v2 links shown on the incident: the runbook, when configured. */
+  readonly links?: readonly { readonly href: string; readonly text: string }[];
   readonly client: "hookwatch";
   readonly payload: PagerDutyPayload;
   /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
@@ -109,6 +111,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
     timestamp: page.at,
     kind: noticeKind(page),
     ...reminder,
+    ...(page.runbookUrl === undefined ? {} : { links: runbookLinks(page) }),
     client: "hookwatch",
     payload: {
       summary,
@@ -132,8 +135,10 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
         sample_events: sampleEvents,
         list_events: listEventsCommand(page),
         ...reminder,
+        ...(page.runbookUrl === undefined ? {} : { runbook_url: page.runbookUrl }),
       },
     },
+    ...(page.runbookUrl === undefined ? {} : { runbook_url: page.runbookUrl }),
   };
 }
 

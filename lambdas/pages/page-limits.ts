@@ -16,6 +16,8 @@ export const MAX_REASON_LENGTH = 48;
 export const MAX_APP_ID_LENGTH = 128;
 // PagerDuty's dedup_key limit; on-call search by it, so the text must show it whole.
 export const MAX_DEDUP_KEY_LENGTH = 255;
+// The runbook URL is a deploy setting, capped at synth and at cold start.
+export const MAX_RUNBOOK_URL_LENGTH = 1024;
 export const LABEL_WIDTH = 16;
 export const OTHER_REASONS_KEY = "(other reasons)";
 

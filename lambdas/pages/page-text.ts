@@ -1,6 +1,11 @@
 import { type Hook, hookLabel } from "../runtime/hooks.js";
 import type { BurstPage } from "./burst-page.js";
-import { MAX_APP_ID_LENGTH, MAX_DEDUP_KEY_LENGTH, MAX_SAMPLES } from "./page-limits.js";
+import {
+  MAX_APP_ID_LENGTH,
+  MAX_DEDUP_KEY_LENGTH,
+  MAX_RUNBOOK_URL_LENGTH,
+  MAX_SAMPLES,
+} from "./page-limits.js";
 import { listEventsCommand } from "./page-links.js";
 import { formatSample } from "./page-samples.js";
 import { clean, cleanText, durationMs, field, formatDuration } from "./plain-text.js";
@@ -40,6 +45,7 @@ export function buildTriggerText(page: BurstPage): string {
     ...TRANSPORT_GLOSSARY,
     "",
     ...CHECK_FIRST,
+    ...runbookLines(page),
     ...sampleLines(page),
     "",
     "List the stored events of this burst",
@@ -100,6 +106,13 @@ const CHECK_FIRST = [
   "  3. Its TLS certificate (expiry, chain) and its DNS record.",
 ];
 
+/** The team's own steps for this hook, right after the generic ones. */
+function runbookLines(page: BurstPage): string[] {
+  return page.runbookUrl === undefined
+    ? []
+    : ["", "Runbook", `  ${cleanText(page.runbookUrl, MAX_RUNBOOK_URL_LENGTH)}`];
+}
+
 function sampleLines(page: BurstPage): string[] {
   const samples = page.sampleEvents.slice(0, MAX_SAMPLES);
   if (samples.length === 0) return [];
@@ -140,6 +153,7 @@ export function buildResolveText(page: BurstPage): string {
     "",
     "List the stored events of this burst",
     `  ${listEventsCommand(page)}`,
+    ...runbookLines(page),
   );
   return `${lines.join("\n")}\n`;
 }

@@ -16,6 +16,8 @@ export interface BurstRule {
   readonly windowSeconds: number;
   /** A burst resolves after this long without a transport failure. */
   readonly quietSeconds: number;
+  /** The team's runbook for this hook, shown in its pages; https only. */
+  readonly runbookUrl?: string;
   /** An open burst is announced again every this many minutes; absent: no reminders (the default). */
   readonly reminderMinutes?: number;
   /** Response-level failures that raise a `warning` of their own; absent: they are never announced (the default). */
@@ -67,6 +69,11 @@ const nonEmpty = z.string().check(z.trim(), z.minLength(1, "a non-empty value"))
 
 const httpsUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, "an http(s) URL"));
 
+// A runbook is opened by on-call from a page: plain http would be open to tampering on the way.
+const runbookUrl = z
+  .string()
+  .check(z.regex(/^https:\/\/[^\s/]+\S*$/, "an https:// URL"), z.maxLength(1024, "at most 1024 characters"));
+
 const envSchema = z.object({
   EVENTS_TABLE_NAME: nonEmpty,
   STATE_TABLE_NAME: nonEmpty,
@@ -93,6 +100,8 @@ const envSchema = z.object({
   MIGRATION_RESPONSE_STORM_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
   STEP_UP_RESPONSE_STORM_THRESHOLD: z.optional(positiveInt(100_000)),
   STEP_UP_RESPONSE_STORM_WINDOW_SECONDS: z.optional(positiveInt(86_400)),
+  MIGRATION_RUNBOOK_URL: z.optional(runbookUrl),
+  STEP_UP_RUNBOOK_URL: z.optional(runbookUrl),
 });
 
 const jwksUrlsSchema = z.record(z.string(), httpsUrl);
@@ -122,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rule = (prefix: "MIGRATION" | "STEP_UP"): BurstRule => {
     const window = e[`${prefix}_BURST_WINDOW_SECONDS`] ?? DEFAULT_BURST_RULE.windowSeconds;
     const reminderMinutes = e[`${prefix}_REMINDER_MINUTES`];
+    const runbookUrl = e[`${prefix}_RUNBOOK_URL`];
     const stormThreshold = e[`${prefix}_RESPONSE_STORM_THRESHOLD`];
     const stormWindow = e[`${prefix}_RESPONSE_STORM_WINDOW_SECONDS`] ?? DEFAULT_RESPONSE_STORM_WINDOW_SECONDS;
     return {
@@ -129,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: window,
       quietSeconds: e[`${prefix}_QUIET_SECONDS`] ?? window,
       ...(reminderMinutes === undefined ? {} : { reminderMinutes }),
+      ...(runbookUrl === undefined ? {} : { runbookUrl }),
       ...(stormThreshold === undefined
         ? {}
         : { responseStorm: { threshold: stormThreshold, windowSeconds: stormWindow } }),

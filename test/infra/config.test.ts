@@ -58,6 +58,16 @@ describe("configuration from the CDK context", () => {
     expect(fromFlags.burstRules.migration.threshold).toBe(8);
   });
 
+  it("keeps a runbook URL per hook, and none by default", () => {
+    const config = parseHookwatchConfig({
+      appIds: "app_1",
+      stepUpRunbookUrl: "https://wiki.example.com/runbooks/step-up",
+    });
+
+    expect(config.burstRules["step-up"].runbookUrl).toBe("https://wiki.example.com/runbooks/step-up");
+    expect(config.burstRules.migration).not.toHaveProperty("runbookUrl");
+  });
+
   it("defaults the quiet period of each hook to its own window", () => {
     const config = parseHookwatchConfig({
       appIds: "a",
@@ -159,6 +169,15 @@ describe("configuration from the CDK context", () => {
     ],
     [{ stepUpBurstWindowSeconds: "86401" }, "stepUpBurstWindowSeconds must be a whole number of seconds"],
     [{ stepUpQuietSeconds: true }, "stepUpQuietSeconds must be a whole number of seconds"],
+    [
+      { migrationRunbookUrl: "http://wiki.example.com/migration" },
+      'migrationRunbookUrl must be an https:// URL of at most 1024 characters: the team\'s runbook for the migration hook, shown in its pages (got "http://wiki.example.com/migration")',
+    ],
+    [{ stepUpRunbookUrl: "wiki/step-up" }, "stepUpRunbookUrl must be an https:// URL"],
+    [
+      { stepUpRunbookUrl: `https://wiki.example.com/${"a".repeat(1024)}` },
+      "stepUpRunbookUrl must be an https:// URL of at most 1024",
+    ],
     [
       { logRetentionDays: "10" },
       "logRetentionDays must be a number of days CloudWatch Logs accepts: 1, 3, 5, 7, 14",

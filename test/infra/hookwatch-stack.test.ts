@@ -603,6 +603,7 @@ describe("the synthesized stack with settings", () => {
       throttleBurstLimit: "40",
       processorMaxConcurrency: "3",
       logRetentionDays: "90",
+      migrationRunbookUrl: "https://wiki.example.com/runbooks/migration",
     });
 
     const fn = Object.values(
@@ -619,7 +620,12 @@ describe("the synthesized stack with settings", () => {
       ),
     );
     expect(config.burstRules).toEqual({
-      migration: { threshold: 3, windowSeconds: 60, quietSeconds: 60 },
+      migration: {
+        threshold: 3,
+        windowSeconds: 60,
+        quietSeconds: 60,
+        runbookUrl: "https://wiki.example.com/runbooks/migration",
+      },
       "step-up": { threshold: 5, windowSeconds: 120, quietSeconds: 300 },
     });
     expect(config.eventRetentionDays).toBe(90);
