@@ -95,13 +95,15 @@ export async function claimPublish(
     kind === "resolve"
       ? " AND (attribute_not_exists(reminder_claim_until) OR reminder_claim_until < :now)"
       : "";
+  // A burst closed while silenced never pages, even for an invocation that read it open.
+  const stillOpen = kind === "page" ? " AND attribute_exists(open_flag)" : "";
   return writeIfConditionHolds(() =>
     tables.client.send(
       new UpdateItemCommand({
         TableName: tables.stateTableName,
         Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
         UpdateExpression: `SET ${claim} = :until`,
-        ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)${noReminder}`,
+        ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)${noReminder}${stillOpen}`,
         ExpressionAttributeValues: { ":until": { N: String(nowMs + leaseMs) }, ":now": { N: String(nowMs) } },
       }),
     ),

@@ -4,10 +4,11 @@ import type { BurstRule } from "../runtime/config.js";
 import type { Hook } from "../runtime/hooks.js";
 import { claimPublish, closeBurst, markPaged, releaseClaim } from "./burst-lifecycle.js";
 import { readBurst } from "./burst-queries.js";
-import type { BurstRecord, BurstSummary, BurstTables } from "./burst-record.js";
+import type { BurstRecord, BurstSilence, BurstSummary, BurstTables } from "./burst-record.js";
+import { closeSilencedBurst, type SilenceDeps, silenceHolding, silenceToName } from "./burst-silencing.js";
 import { summarizeBurst } from "./failure-index.js";
 
-export interface BurstPublishing {
+export interface BurstPublishing extends SilenceDeps {
   readonly tables: BurstTables;
   readonly pager: Pager;
   readonly rules: Readonly<Record<Hook, BurstRule>>;
@@ -19,8 +20,15 @@ export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A burst's trigger page, from its stored state and the hook's runbook: a repeat says the same thing. */
-export function triggerPage(burst: BurstRecord, runbookUrl?: string): BurstPage {
+/** What a page says beside the burst's stored state: the hook's runbook, the silence that held it. */
+export interface PageContext {
+  readonly runbookUrl?: string | undefined;
+  readonly silence?: BurstSilence | undefined;
+}
+
+/** A burst's trigger page, from its stored state and its context: a repeat says the same thing. */
+export function triggerPage(burst: BurstRecord, context: PageContext = {}): BurstPage {
+  const { runbookUrl, silence } = context;
   return {
     action: "trigger",
     dedupKey: burst.dedupKey,
@@ -40,6 +48,7 @@ export function triggerPage(burst: BurstRecord, runbookUrl?: string): BurstPage 
     sampleEvents: burst.samples,
     at: burst.openedAt,
     ...(runbookUrl === undefined ? {} : { runbookUrl }),
+    ...(silence === undefined ? {} : { silence }),
   };
 }
 
@@ -50,7 +59,7 @@ export function resolvePage(
   runbookUrl?: string,
 ): BurstPage {
   return {
-    ...triggerPage(burst, runbookUrl),
+    ...triggerPage(burst, { runbookUrl }),
     action: "resolve",
     windowEnd: iso(summary.lastFailureMs),
     lastFailureAt: iso(summary.lastFailureMs),
@@ -62,8 +71,8 @@ export function resolvePage(
 }
 
 /**
- * Publishes a burst's page unless it went out already or another invocation holds the claim.
- * Returns true once the page is known to be out.
+ * Publishes a burst's page unless it went out already, a silence holds it, or another invocation holds the
+ * claim. Returns true once the page is known to be out.
  */
 export async function publishTrigger(
   deps: BurstPublishing,
@@ -71,13 +80,16 @@ export async function publishTrigger(
   nowMs: number,
 ): Promise<boolean> {
   if (burst.pagedAt !== undefined) return true;
+  if (await silenceHolding(deps, burst, nowMs)) return false;
   if (!(await claimPublish(deps.tables, burst, "page", nowMs, deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS))) {
     return (await readBurst(deps.tables, burst.group, burst.sk))?.pagedAt !== undefined;
   }
   try {
+    const runbookUrl = deps.rules[burst.group.hook].runbookUrl;
+    const silence = await silenceToName(deps, burst, nowMs);
     const remindEveryMinutes = burst.delayed ? undefined : deps.rules[burst.group.hook].reminderMinutes;
     await deps.pager.publish({
-      ...triggerPage(burst, deps.rules[burst.group.hook].runbookUrl),
+      ...triggerPage(burst, { runbookUrl, silence }),
       ...(remindEveryMinutes === undefined ? {} : { remindEveryMinutes }),
     });
   } catch (error) {
@@ -91,8 +103,8 @@ export async function publishTrigger(
 
 /**
  * Resolves a burst whose failures ended at `endMs`: its page first if that never went out, then
- * the resolve under the same dedup key, then the burst is closed. Returns the closed summary, or
- * undefined when another invocation is already on it.
+ * the resolve under the same dedup key, then the burst is closed. One that a silence holds is closed
+ * with nothing sent. Returns the closed summary, or undefined when another invocation is already on it.
  */
 export async function resolveBurst(
   deps: BurstPublishing,
@@ -100,6 +112,9 @@ export async function resolveBurst(
   endMs: number,
   nowMs: number,
 ): Promise<BurstSummary | undefined> {
+  if (burst.pagedAt === undefined && (await silenceHolding(deps, burst, nowMs))) {
+    return closeQuietly(deps, burst, endMs, nowMs);
+  }
   if (!(await publishTrigger(deps, burst, nowMs))) return undefined;
   if (
     !(await claimPublish(deps.tables, burst, "resolve", nowMs, deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS))
@@ -121,4 +136,24 @@ export async function resolveBurst(
   }
   await closeBurst(deps.tables, burst, summary, nowMs);
   return summary;
+}
+
+/** A silenced burst that went quiet: closed under the resolve claim, with nothing published. */
+async function closeQuietly(
+  deps: BurstPublishing,
+  burst: BurstRecord,
+  endMs: number,
+  nowMs: number,
+): Promise<BurstSummary | undefined> {
+  const leaseMs = deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
+  if (!(await claimPublish(deps.tables, burst, "resolve", nowMs, leaseMs))) return undefined;
+  const summary = await summarizeBurst(
+    deps.tables,
+    burst.group,
+    burst.windowStartMs,
+    Math.max(endMs, burst.lastFailureMs),
+  );
+  if (await closeSilencedBurst(deps.tables, burst, summary, nowMs)) return summary;
+  await releaseClaim(deps.tables, burst, "resolve").catch(() => undefined);
+  return undefined;
 }

@@ -48,6 +48,17 @@ export interface BurstRecord {
   /** How many reminders were claimed (sent, or being sent); absent before the first. */
   readonly remindersSent?: number;
   readonly lastReminderAt?: string;
+  /** The silence that held its page, when one did (kept after the page goes out, to name it). */
+  readonly silence?: BurstSilence;
+}
+
+/** What a burst keeps of the silence that held its page. */
+export interface BurstSilence {
+  readonly id: string;
+  readonly reason: string;
+  readonly createdBy: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
 }
 
 /** The group's head: which burst is open, and a version that every open and close moves on. */
@@ -77,6 +88,7 @@ export function toBurstRecord(item: Item): BurstRecord {
   const resolvedAt = readString(item, "resolved_at");
   const remindersSent = readNumber(item, "reminders_sent");
   const lastReminderAt = readString(item, "last_reminder_at");
+  const silence = readString(item, "silence");
   return {
     group: { appId, hook },
     sk: text("sk"),
@@ -99,6 +111,7 @@ export function toBurstRecord(item: Item): BurstRecord {
     ...(resolvedAt === undefined ? {} : { resolvedAt }),
     ...(remindersSent === undefined ? {} : { remindersSent }),
     ...(lastReminderAt === undefined ? {} : { lastReminderAt }),
+    ...(silence === undefined ? {} : { silence: JSON.parse(silence) as BurstSilence }),
   };
 }
 

@@ -75,7 +75,7 @@ export function reminderPage(
   nowMs: number,
 ): BurstPage {
   return {
-    ...triggerPage(burst, runbookUrl),
+    ...triggerPage(burst, { runbookUrl }),
     windowEnd: iso(summary.lastFailureMs),
     lastFailureAt: iso(summary.lastFailureMs),
     transportCount: summary.transportCount,

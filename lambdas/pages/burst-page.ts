@@ -52,6 +52,17 @@ export interface BurstPage {
   readonly remindEveryMinutes?: number;
   /** Present on a reminder: a trigger that repeats an open burst's page with its counts so far. */
   readonly reminder?: PageReminder;
+  /** The silence that held this page until it ended, when one did. */
+  readonly silence?: PageSilence;
+}
+
+/** A silence an operator set for planned work, as a page names it. Times are ISO. */
+export interface PageSilence {
+  readonly id: string;
+  readonly reason: string;
+  readonly createdBy: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
 }
 
 /** Which reminder of a burst this is, and how long the burst has been open (since its first failure). */

@@ -1,7 +1,7 @@
 import { type Hook, hookLabel } from "../runtime/hooks.js";
 import { type BurstPage, type NoticeKind, noticeKind } from "./burst-page.js";
 import { MAX_APP_ID_LENGTH, MAX_SAMPLES, PAGED_REASONS, SUMMARY_MAX_LENGTH } from "./page-limits.js";
-import { listEventsCommand, runbookLinks } from "./page-links.js";
+import { listEventsCommand, runbookLinks, silenceDetails } from "./page-links.js";
 import { cleanSample, type PageDocumentSample } from "./page-samples.js";
 import { cleanText, durationMs, formatDuration } from "./plain-text.js";
 import { capReasonCounts } from "./reason-counts.js";
@@ -62,6 +62,8 @@ export interface PageDocument {
   };
   /** PagerDuty Events API v2 links shown on the incident: the runbook, when configured. */
   readonly links?: readonly { readonly href: string; readonly text: string }[];
+  /** The silence that held this page until it ended, when one did. */
+  readonly silence?: ReturnType<typeof silenceDetails>;
   readonly client: "hookwatch";
   readonly payload: PagerDutyPayload;
   /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
@@ -112,6 +114,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
     kind: noticeKind(page),
     ...reminder,
     ...(page.runbookUrl === undefined ? {} : { links: runbookLinks(page) }),
+    ...(page.silence === undefined ? {} : { silence: silenceDetails(page.silence) }),
     client: "hookwatch",
     payload: {
       summary,
@@ -136,6 +139,7 @@ export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocu
         list_events: listEventsCommand(page),
         ...reminder,
         ...(page.runbookUrl === undefined ? {} : { runbook_url: page.runbookUrl }),
+        ...(page.silence === undefined ? {} : { silence: silenceDetails(page.silence) }),
       },
     },
     ...(page.runbookUrl === undefined ? {} : { runbook_url: page.runbookUrl }),

@@ -18,6 +18,8 @@ export const MAX_APP_ID_LENGTH = 128;
 export const MAX_DEDUP_KEY_LENGTH = 255;
 // The runbook URL is a deploy setting, capped at synth and at cold start.
 export const MAX_RUNBOOK_URL_LENGTH = 1024;
+// A silence's reason is an operator's words (at most 500 characters); a page quotes its start.
+export const MAX_SILENCE_REASON_LENGTH = 200;
 export const LABEL_WIDTH = 16;
 export const OTHER_REASONS_KEY = "(other reasons)";
 

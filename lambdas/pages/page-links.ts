@@ -1,5 +1,6 @@
-import type { BurstPage } from "./burst-page.js";
-import { shellWord } from "./plain-text.js";
+import type { BurstPage, PageSilence } from "./burst-page.js";
+import { MAX_SILENCE_REASON_LENGTH } from "./page-limits.js";
+import { clean, cleanText, shellWord } from "./plain-text.js";
 
 /** Where a page points on-call next. */
 
@@ -10,4 +11,15 @@ export function listEventsCommand(page: BurstPage): string {
 /** The runbook, as PagerDuty Events API v2 `links` show it on the incident; none when not configured. */
 export function runbookLinks(page: BurstPage): { href: string; text: string }[] {
   return page.runbookUrl === undefined ? [] : [{ href: page.runbookUrl, text: `Runbook: ${page.hook} hook` }];
+}
+
+/** The silence a page names, cleaned for the document: an operator typed the reason. */
+export function silenceDetails(silence: PageSilence) {
+  return {
+    id: clean(silence.id),
+    reason: cleanText(silence.reason, MAX_SILENCE_REASON_LENGTH),
+    created_by: clean(silence.createdBy),
+    starts_at: clean(silence.startsAt),
+    ends_at: clean(silence.endsAt),
+  };
 }

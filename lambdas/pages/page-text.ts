@@ -5,6 +5,7 @@ import {
   MAX_DEDUP_KEY_LENGTH,
   MAX_RUNBOOK_URL_LENGTH,
   MAX_SAMPLES,
+  MAX_SILENCE_REASON_LENGTH,
 } from "./page-limits.js";
 import { listEventsCommand } from "./page-links.js";
 import { formatSample } from "./page-samples.js";
@@ -26,6 +27,7 @@ export function buildTriggerText(page: BurstPage): string {
   const window = formatDuration(page.windowSeconds * 1000);
   const lines = [
     ...triggerOpening(page, app, window),
+    ...silenceLines(page),
     "",
     field("Hook", page.hook),
     field("App", app),
@@ -87,6 +89,19 @@ function triggerOpening(page: BurstPage, app: string, window: string): string[] 
     "",
     `${page.transportCount} transport failures within ${window}: Prelude's calls to the hook fail.`,
     ...HOOK_IMPACT[page.hook],
+  ];
+}
+
+/** A page a silence held until it ended: which silence, set by whom and why, so nobody is surprised. */
+function silenceLines(page: BurstPage): string[] {
+  if (page.silence === undefined) return [];
+  const silence = page.silence;
+  return [
+    "",
+    "This page was held by a silence, which is now over; the burst is still open.",
+    field("Silence", `${clean(silence.id)} by ${clean(silence.createdBy)}`),
+    field("Silenced", `${clean(silence.startsAt)} to ${clean(silence.endsAt)}`),
+    field("Because", cleanText(silence.reason, MAX_SILENCE_REASON_LENGTH)),
   ];
 }
 

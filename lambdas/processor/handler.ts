@@ -12,6 +12,8 @@ import { HOOKS } from "../runtime/hooks.js";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
 import { MetricsRecorder } from "../runtime/metrics-recorder.js";
 import { loadSecretString } from "../runtime/secret-string.js";
+import { createSilenceLookup } from "../silences/silence-lookup.js";
+import type { Silence } from "../silences/silence-record.js";
 import { createStormTracker } from "../storms/storm-tracker.js";
 import { createSignatureVerifier } from "../webhook/signature-verifier.js";
 import { readWebhookMessage } from "../webhook/webhook-message.js";
@@ -46,6 +48,17 @@ const intake = intakeRecordsFor(config, dynamodb);
 const pager = createSnsPager(sns, config.pagingTopicArn);
 const stormsOn = HOOKS.some((hook) => config.burstRules[hook].responseStorm !== undefined);
 
+/** A hook is down and nobody is paged: said once per burst, so the logs explain the quiet. */
+function logSilenced(dedupKey: string, silence: Silence) {
+  logger.warn("burst held by a silence: stored and counted, not paged until the silence ends", {
+    dedup_key: dedupKey,
+    silence_id: silence.id,
+    silence_ends_at: new Date(silence.endsAtMs).toISOString(),
+    silence_reason: silence.reason,
+    silence_created_by: silence.createdBy,
+  });
+}
+
 export async function handler(event: SQSEvent, context: Context) {
   logger.addContext(context);
   const recorder = new MetricsRecorder();
@@ -60,6 +73,8 @@ export async function handler(event: SQSEvent, context: Context) {
       tables,
       pager: reporting,
       rules: config.burstRules,
+      silences: createSilenceLookup(tables),
+      onSilenced: (burst, silence) => logSilenced(burst.dedupKey, silence),
       now: Date.now,
       onUnpagedWindow: (group, window) =>
         logger.warn("late burst window while another burst of the group is open; counted, not paged", {

@@ -6,6 +6,7 @@ import { createSnsPager } from "../pages/sns-pager.js";
 import { dynamodb, sns } from "../runtime/aws-clients.js";
 import { loadConfig, tablesFor } from "../runtime/config.js";
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../runtime/metric-names.js";
+import { createSilenceLookup } from "../silences/silence-lookup.js";
 import { closeQuietBursts } from "./close-quiet-bursts.js";
 import { closeQuietStorms } from "./close-quiet-storms.js";
 
@@ -36,8 +37,10 @@ export async function handler(event: ScheduledEvent, context: Context) {
   const nowMs = Number.isNaN(scheduled) ? Date.now() : scheduled;
   try {
     // Storms are closed even when a burst's publish failed: one outage must not hold the other's resolve.
+    // Silences are read afresh each run: one that ended since the last run releases its held pages now.
+    const run = { ...deps, silences: createSilenceLookup(deps.tables) };
     const [bursts, storms] = await Promise.allSettled([
-      closeQuietBursts(deps, nowMs),
+      closeQuietBursts(run, nowMs),
       closeQuietStorms(deps, nowMs),
     ]);
     if (bursts.status === "rejected") throw bursts.reason;

@@ -15,6 +15,7 @@ import { createConcurrencyLimit } from "../../lambdas/runtime/concurrency-limit.
 import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
 import type { Hook } from "../../lambdas/runtime/hooks.js";
 import { MetricsRecorder } from "../../lambdas/runtime/metrics-recorder.js";
+import { createSilenceLookup } from "../../lambdas/silences/silence-lookup.js";
 import { createStormTracker } from "../../lambdas/storms/storm-tracker.js";
 import { createSignatureVerifier } from "../../lambdas/webhook/signature-verifier.js";
 import type { WebhookMessage } from "../../lambdas/webhook/webhook-message.js";
@@ -111,7 +112,13 @@ export async function createHarness(
     appIds,
     metrics: new MetricsRecorder(),
     dynamodbLimit: createConcurrencyLimit(DYNAMODB_REQUESTS_IN_FLIGHT),
-    bursts: createBurstTracker({ tables: burstTables, pager, rules, now: () => clock.now }),
+    bursts: createBurstTracker({
+      tables: burstTables,
+      pager,
+      rules,
+      silences: createSilenceLookup(burstTables),
+      now: () => clock.now,
+    }),
     // As in the handler: only when a hook turns response-storm warnings on.
     ...(Object.values(rules).some((rule) => rule.responseStorm !== undefined)
       ? { storms: createStormTracker({ tables: burstTables, pager, rules, now: () => clock.now }) }
@@ -135,7 +142,11 @@ export async function createHarness(
     rules,
     clock,
     burstTables,
-    recover: (atMs) => closeQuietBursts({ tables: burstTables, pager, rules }, atMs),
+    recover: (atMs) =>
+      closeQuietBursts(
+        { tables: burstTables, pager, rules, silences: createSilenceLookup(burstTables) },
+        atMs,
+      ),
     recoverStorms: (atMs) => closeQuietStorms({ tables: burstTables, pager }, atMs),
     deps,
     signedMessage,
