@@ -4,6 +4,7 @@ import type { ReasonClass } from "../lambdas/webhook/event-validation.js";
 import { UsageError } from "./errors.js";
 import { REASON_CLASSES } from "./queries.js";
 import { APP_IDS_VARIABLE, DEFAULT_STACK_NAME } from "./resources.js";
+import { parseSilenceLine, type SilenceRequest } from "./silence-line.js";
 import { parseSince } from "./time.js";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -26,6 +27,11 @@ const COMMAND_OPTIONS = {
   wait: { type: "string" },
   page: { type: "boolean" },
   destination: { type: "string" },
+  for: { type: "string" },
+  until: { type: "string" },
+  start: { type: "string" },
+  by: { type: "string" },
+  all: { type: "boolean" },
 } as const satisfies OptionSpecs;
 
 type CommandOption = keyof typeof COMMAND_OPTIONS;
@@ -75,6 +81,13 @@ export const COMMANDS = {
       "peek at the dead-letter queue (of the webhooks, or of a delivery destination); `redrive` moves its messages back to their queue",
     options: ["limit", "yes", "destination"],
   },
+  silence: {
+    synopsis:
+      'silence add --app ID --hook migration|step-up|all --for 2h|--until ISO [--start ISO] --reason "…" [--by NAME]  |  silence list [--app ID] [--all]  |  silence end <id> [--by NAME]',
+    summary:
+      "hold pages for planned work: bursts are still stored, counted and listed; a burst still open when the silence ends pages then",
+    options: ["app", "hook", "for", "until", "start", "reason", "by", "all"],
+  },
   status: {
     synopsis: "status [--app ID]",
     summary:
@@ -100,6 +113,7 @@ export const DEFAULT_LIMIT: Record<CommandName, number> = {
   quarantine: 50,
   conflicts: 50,
   dlq: 10,
+  silence: 0,
   status: 0,
   selftest: 0,
 };
@@ -130,6 +144,7 @@ export interface CommandLine {
   readonly page: boolean;
   /** `dlq --destination NAME`: the dead-letter queue of that delivery destination instead of the webhooks'. */
   readonly destination?: string;
+  readonly silence?: SilenceRequest;
 }
 
 export type ParsedCommandLine =
@@ -292,6 +307,8 @@ export function parseCommandLine(args: readonly string[], nowMs: number): Parsed
     if (values.yes && !redrive) throw new UsageError("--yes only applies to `dlq redrive`");
     if (redrive && values.limit !== undefined)
       throw new UsageError("`dlq redrive` moves every message; --limit does not apply");
+  } else if (command === "silence") {
+    return { kind: "run", commandLine: silenceCommandLine(values, positionals, nowMs) };
   } else if (positionals.length > 0) {
     throw new UsageError(`\`${command}\` takes no arguments, not "${positionals.join(" ")}"`);
   }
@@ -327,5 +344,35 @@ export function parseCommandLine(args: readonly string[], nowMs: number): Parsed
       ...(dispatchId === undefined ? {} : { dispatchId }),
       ...(values.destination === undefined ? {} : { destination: values.destination }),
     },
+  };
+}
+
+type ParsedValues = ReturnType<typeof parseStrictly>["values"];
+
+/** `silence …`: its own options, with `--hook all` and a free-text `--reason`. */
+function silenceCommandLine(
+  values: ParsedValues,
+  positionals: readonly string[],
+  nowMs: number,
+): CommandLine {
+  const appIds = parseAppIds(values.app);
+  const { hook, for: forText, until, start, reason, by, all } = values;
+  const silence = parseSilenceLine(
+    positionals,
+    { ...(appIds === undefined ? {} : { app: appIds }), hook, for: forText, until, start, reason, by, all },
+    nowMs,
+  );
+  return {
+    command: "silence",
+    local: values.local === true,
+    stack: values.stack ?? DEFAULT_STACK_NAME,
+    json: values.json === true,
+    limit: 0,
+    open: false,
+    yes: false,
+    redrive: false,
+    waitMs: parseWait(undefined),
+    page: false,
+    silence,
   };
 }

@@ -7,6 +7,7 @@ import { runEvent } from "./commands/event.js";
 import { runEvents } from "./commands/events.js";
 import { intakeCommand } from "./commands/intake.js";
 import { runSelftestCommand } from "./commands/selftest.js";
+import { runSilence } from "./commands/silence.js";
 import { runStatus } from "./commands/status.js";
 import { EXIT_CODE, explainError, type TargetHint } from "./errors.js";
 import { createProgressLine } from "./progress.js";
@@ -20,6 +21,7 @@ const RUNNERS: Record<CommandName, CommandRunner> = {
   quarantine: intakeCommand("quarantined"),
   conflicts: intakeCommand("conflicts"),
   dlq: runDlq,
+  silence: runSilence,
   status: runStatus,
   selftest: runSelftestCommand,
 };

@@ -24,6 +24,22 @@ export function parseSince(text: string, nowMs: number): number {
   );
 }
 
+/** A length of time for `--for`: `90s`, `30m`, `2h`, `1d`, `1w`; undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+  const duration = DURATION.exec(text);
+  if (!duration) return undefined;
+  const [, amount, unit] = duration as unknown as [string, string, keyof typeof UNIT_MS];
+  return Number(amount) * UNIT_MS[unit];
+}
+
+/** An ISO 8601 time for `--until` and `--start`, UTC unless it names a zone; undefined when it is not one. */
+export function parseIsoTime(text: string): number | undefined {
+  if (!ISO_TIME.test(text)) return undefined;
+  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
+  const ms = Date.parse(hasZone || text.length === 10 ? text : `${text}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** A compact length of time: `45s`, `12m`, `3h 5m`, `2d 4h`. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));

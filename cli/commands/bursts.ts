@@ -1,4 +1,4 @@
-import type { BurstRecord } from "../../lambdas/bursts/burst-record.js";
+import type { BurstRecord, BurstSilence } from "../../lambdas/bursts/burst-record.js";
 import { HOOKS, type Hook } from "../../lambdas/runtime/hooks.js";
 import type { StormRecord } from "../../lambdas/storms/storm-record.js";
 import type { CommandLine } from "../command-line.js";
@@ -40,8 +40,44 @@ export function toBurstJson({ record, latestFailureMs }: BurstView) {
     reminders_sent: record.remindersSent ?? 0,
     last_reminder_at: record.lastReminderAt ?? null,
     resolved_at: record.resolvedAt ?? null,
+    /** Its page is held (or, closed, was never sent) because of `silence`. */
+    silenced: isSilenced(record),
+    silence: record.silence === undefined ? null : silenceJson(record.silence),
     sample_events: record.samples,
   };
+}
+
+/** A silence holds its page now, or held it until the burst closed: nothing was sent for it. */
+export const isSilenced = (record: BurstRecord) =>
+  record.silence !== undefined && record.pagedAt === undefined;
+
+const silenceJson = (silence: BurstSilence) => ({
+  id: silence.id,
+  reason: silence.reason,
+  created_by: silence.createdBy,
+  starts_at: silence.startsAt,
+  ends_at: silence.endsAt,
+});
+
+/** STATUS: open or closed, and why it was not paged when a silence held it. */
+export function burstStatus(record: BurstRecord): string {
+  return [
+    record.status,
+    ...(record.delayed ? ["delayed"] : []),
+    ...(isSilenced(record) ? ["silenced"] : []),
+  ].join(", ");
+}
+
+/** PAGED: when, or why not yet; a page a silence held names it. */
+export function pagedColumn(record: BurstRecord): string {
+  if (record.pagedAt !== undefined) {
+    const paged = formatTime(Date.parse(record.pagedAt));
+    return record.silence === undefined ? paged : `${paged} (after ${record.silence.id})`;
+  }
+  if (record.silence === undefined) return "not yet";
+  return record.status === "open"
+    ? `silenced, held by ${record.silence.id}`
+    : `never, silenced by ${record.silence.id}`;
 }
 
 /** `bursts`: open ones from the `open-bursts` index, or all of the known apps and hooks. */
@@ -86,7 +122,7 @@ export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): s
     [
       {
         heading: "STATUS",
-        value: ({ record }: BurstView) => (record.delayed ? `${record.status}, delayed` : record.status),
+        value: ({ record }: BurstView) => burstStatus(record),
       },
       { heading: "APP", value: ({ record }) => record.group.appId },
       { heading: "HOOK", value: ({ record }) => record.group.hook },
@@ -102,11 +138,7 @@ export function formatBurstTable(bursts: readonly BurstView[], nowMs: number): s
         heading: "LAST FAILURE",
         value: ({ record, latestFailureMs }) => formatAgo(latestFailureMs ?? record.lastFailureMs, nowMs),
       },
-      {
-        heading: "PAGED",
-        value: ({ record }) =>
-          record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(record.pagedAt)),
-      },
+      { heading: "PAGED", value: ({ record }) => pagedColumn(record) },
       { heading: "REMINDERS", value: ({ record }) => formatReminders(record), optional: true },
       {
         heading: "RESOLVED",
@@ -140,6 +172,11 @@ function formatBursts(bursts: readonly BurstView[], line: CommandLine, nowMs: nu
     `${bursts.length} ${line.open ? "open " : ""}${bursts.length === 1 ? "burst" : "bursts"}${since}, newest first.`,
     ...(bursts.some(({ record }) => record.status === "open")
       ? ["Counts of an open burst are those of its page; they are final once it resolves."]
+      : []),
+    ...(bursts.some(({ record }) => isSilenced(record))
+      ? [
+          "Silenced: a silence holds the page; it goes out when the silence ends if the burst is still open (npx hookwatch silence list).",
+        ]
       : []),
     ...(!line.open && bursts.length === line.limit ? ["There may be more: --limit N or --since."] : []),
   ];

@@ -1,4 +1,6 @@
 import { HOOKS } from "../../lambdas/runtime/hooks.js";
+import { silenceState } from "../../lambdas/silences/silence-record.js";
+import { listSilences } from "../../lambdas/silences/silence-store.js";
 import type { CommandLine } from "../command-line.js";
 import { formatTable, plural } from "../format.js";
 import {
@@ -11,10 +13,11 @@ import {
 } from "../queries.js";
 import { type QueueDepth, readQueueDepth } from "../queues.js";
 import { formatAgo, formatTime } from "../time.js";
-import { formatReminders, toBurstJson } from "./bursts.js";
+import { formatReminders, pagedColumn, toBurstJson } from "./bursts.js";
 import type { CommandContext, CommandOutput } from "./context.js";
 import { readTables, suggest } from "./context.js";
 import { formatStormSection, toStormJson } from "./response-storms.js";
+import { formatSilenceTable, toSilenceJson } from "./silence.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -24,7 +27,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
   const tables = readTables(resources);
   const sinceMs = nowMs - HOUR_MS;
   const appIds = line.appIds ?? resources.appIds;
-  const [queue, deadLetterQueue, openBursts, openStorms, events, rejected, quarantined, conflicts] =
+  const [queue, deadLetterQueue, openBursts, openStorms, events, rejected, quarantined, conflicts, stored] =
     await Promise.all([
       resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
       readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
@@ -36,7 +39,12 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
       countIntakeRecords(tables, "rejected", sinceMs, nowMs),
       countIntakeRecords(tables, "quarantined", sinceMs, nowMs),
       countIntakeRecords(tables, "conflicts", sinceMs, nowMs),
+      listSilences({ client: tables.client, stateTableName: tables.stateTableName }),
     ]);
+  const silences = stored
+    .filter((silence) => silenceState(silence, nowMs) !== "ended")
+    .filter((silence) => appIds === undefined || appIds.includes(silence.appId))
+    .sort((a, b) => a.startsAtMs - b.startsAtMs);
   const json = {
     target: resources.origin,
     now: new Date(nowMs).toISOString(),
@@ -44,6 +52,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
     dead_letter_queue: deadLetterQueue,
     open_bursts: openBursts.map(toBurstJson),
     open_response_storms: openStorms.map(toStormJson),
+    silences: silences.map((silence) => toSilenceJson(silence, nowMs)),
     last_hour: {
       since: new Date(sinceMs).toISOString(),
       app_ids: appIds ?? null,
@@ -76,11 +85,7 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
           heading: "LAST FAILURE",
           value: (view) => formatAgo(view.latestFailureMs ?? view.record.lastFailureMs, nowMs),
         },
-        {
-          heading: "PAGED",
-          value: (view) =>
-            view.record.pagedAt === undefined ? "not yet" : formatTime(Date.parse(view.record.pagedAt)),
-        },
+        { heading: "PAGED", value: (view) => pagedColumn(view.record) },
         { heading: "REMINDERS", value: (view) => formatReminders(view.record), optional: true },
         { heading: "DEDUP KEY", value: (view) => view.record.dedupKey },
       ],
@@ -91,6 +96,11 @@ export async function runStatus(context: CommandContext, line: CommandLine): Pro
   lines.push(`response warnings  ${openStorms.length === 0 ? "none open" : `${openStorms.length} open`}`);
   const [, stormTable] = formatStormSection(openStorms, "");
   if (stormTable !== undefined) lines.push(indent(stormTable));
+  const active = silences.filter((silence) => silenceState(silence, nowMs) === "active").length;
+  lines.push(
+    `silences           ${silences.length === 0 ? "none" : `${active} active, ${silences.length - active} pending`}`,
+  );
+  if (silences.length > 0) lines.push(indent(formatSilenceTable(silences, nowMs)));
   lines.push("", `Last hour (since ${formatTime(sinceMs)}; events by occurred_at, the rest by arrival):`);
   if (events === undefined) {
     lines.push("  events: pass --app ID to count them (the target does not name its apps)");

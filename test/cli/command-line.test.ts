@@ -121,10 +121,10 @@ describe("the command line", () => {
 
   it("refuses what does not fit, naming it", () => {
     expect(usageError()).toBe(
-      "which command? one of events, event, bursts, rejected, quarantine, conflicts, dlq, status, selftest",
+      "which command? one of events, event, bursts, rejected, quarantine, conflicts, dlq, silence, status, selftest",
     );
     expect(usageError("frob")).toBe(
-      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, status, selftest`,
+      `unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, silence, status, selftest`,
     );
     expect(usageError("events", "--open")).toBe(
       "unknown option --open for `events` (it takes --hook, --app, --reason, --since, --limit, plus --local, --stack, --json)",

@@ -49,7 +49,7 @@ describe("exit codes of the hookwatch bin", () => {
 
     expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
     expect(stderr).toBe(
-      'hookwatch: unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, status, selftest\nRun `hookwatch --help` for usage.\n',
+      'hookwatch: unknown command "frob": expected one of events, event, bursts, rejected, quarantine, conflicts, dlq, silence, status, selftest\nRun `hookwatch --help` for usage.\n',
     );
   });
 
