@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand, type Output } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ListDeadLetterSourceQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { z } from "zod";
 import { LOCAL_CREDENTIALS } from "../local/local-aws.js";
 import { isProcessAlive, PIPELINE_STATE_FILE, readPipelineState } from "../local/pipeline-state.js";
@@ -52,6 +53,8 @@ export interface Resources {
   readonly appIds?: readonly string[];
   /** The delivery destinations' queues (none when no destination is configured). */
   readonly deliveries: readonly DeliveryQueues[];
+  /** Who is calling, as AWS knows them (the caller's ARN); absent for the local pipeline's dummy key. */
+  readonly callerIdentity?: () => Promise<string | undefined>;
 }
 
 export interface DiscoveryOptions {
@@ -235,7 +238,18 @@ async function discoverStack(options: DiscoveryOptions): Promise<Resources> {
         },
       };
     }),
+    callerIdentity: () => readCallerArn(),
   };
+}
+
+/** The caller's ARN from STS, for who created or ended a silence; STS needs no permission for it. */
+async function readCallerArn(): Promise<string | undefined> {
+  const sts = new STSClient({});
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+  } finally {
+    sts.destroy();
+  }
 }
 
 /** Without a QueueUrl output, the webhook queue is the one that names the dead-letter queue in its redrive policy. */

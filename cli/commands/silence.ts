@@ -11,15 +11,22 @@ import { type CommandContext, type CommandOutput, suggest } from "./context.js";
 /** `silence add|list|end`: silences for planned work, in the state table. */
 export async function runSilence(context: CommandContext, line: CommandLine): Promise<CommandOutput> {
   const request = line.silence as SilenceRequest;
-  if (request.action === "add") return addSilence(context, request);
-  if (request.action === "end") return finishSilence(context, request.id, request.by ?? operatorName());
+  if (request.action === "add")
+    return addSilence(context, request, request.by ?? (await whoIsCalling(context)));
+  if (request.action === "end")
+    return finishSilence(context, request.id, request.by ?? (await whoIsCalling(context)));
   return listSilencesCommand(context, request);
 }
 
 /**
- * Who is creating or ending a silence: `--by`, else the OS user. The AWS caller identity would need STS's
- * GetCallerIdentity, whose client is not among hookwatch's dependencies.
+ * Who is creating or ending a silence when `--by` does not say: against a stack, the caller's ARN as STS
+ * reports it (what AWS itself would log); against the local pipeline's dummy key, the OS user.
  */
+async function whoIsCalling(context: CommandContext): Promise<string> {
+  return (await context.resources.callerIdentity?.()) ?? operatorName();
+}
+
+/** The OS user name, for the local pipeline. */
 export function operatorName(): string {
   try {
     return userInfo().username || "unknown";
@@ -55,12 +62,9 @@ const scope = (silence: Silence) =>
 async function addSilence(
   context: CommandContext,
   request: Extract<SilenceRequest, { action: "add" }>,
+  createdBy: string,
 ): Promise<CommandOutput> {
-  const silence = await createSilence(
-    silenceTable(context),
-    { ...request, createdBy: request.by ?? operatorName() },
-    context.nowMs,
-  );
+  const silence = await createSilence(silenceTable(context), { ...request, createdBy }, context.nowMs);
   const text = [
     `Silence ${silence.id} created: pages of ${scope(silence)} are held`,
     `from ${formatTime(silence.startsAtMs)} to ${formatTime(silence.endsAtMs)} (${formatDuration(silence.endsAtMs - silence.startsAtMs)}).`,

@@ -33,7 +33,8 @@ export const SILENCE_RETENTION_DAYS = 30;
 /** The longest a silence may hold pages: planned work, not a way to switch paging off. */
 export const MAX_SILENCE_MS = 30 * 86_400_000;
 export const MAX_REASON_LENGTH = 500;
-export const MAX_CREATED_BY_LENGTH = 128;
+// An assumed-role ARN from STS can run to about 170 characters.
+export const MAX_CREATED_BY_LENGTH = 256;
 const APP_ID = /^[\w-]+$/;
 
 /** A silence that cannot be created; the message says which rule it breaks. */

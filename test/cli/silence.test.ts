@@ -1,4 +1,7 @@
 import { userInfo } from "node:os";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSilences } from "../../lambdas/silences/silence-store.js";
 import { migrationFailure } from "../helpers/prelude-events.js";
@@ -210,5 +213,53 @@ describe("silences", () => {
 
     expect(code).toBe(3);
     expect(stderr).toContain("no silence sil_0000000000");
+  });
+});
+
+describe("against a deployed stack", () => {
+  it("records the caller's ARN from STS as who created the silence, unless --by names someone", async () => {
+    // CloudFormation and STS have no local emulator: doubles answer them; the table is DynamoDB Local's.
+    const cloudFormation = mockClient(CloudFormationClient);
+    const sts = mockClient(STSClient);
+    const arn = "arn:aws:sts::123456789012:assumed-role/OnCall/alice@example.com";
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: "Hookwatch",
+          StackStatus: "CREATE_COMPLETE",
+          CreationTime: new Date(),
+          Outputs: [
+            { OutputKey: "EventsTableName", OutputValue: fixture.state.eventsTableName },
+            { OutputKey: "StateTableName", OutputValue: fixture.state.stateTableName },
+            { OutputKey: "DeadLetterQueueUrl", OutputValue: fixture.state.deadLetterQueueUrl },
+          ],
+        },
+      ],
+    });
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: arn, Account: "123456789012", UserId: "AROA:alice" });
+    try {
+      const args = [
+        "silence",
+        "add",
+        "--app",
+        APP,
+        "--hook",
+        "step-up",
+        "--for",
+        "30m",
+        "--reason",
+        "cert rotation",
+        "--json",
+      ];
+      const fromSts = await fixture.run(args);
+      const named = await fixture.run([...args, "--by", "carol"]);
+
+      expect(fromSts.code).toBe(0);
+      expect(json<{ silence: SilenceJson }>(fromSts.stdout).silence.created_by).toBe(arn);
+      expect(json<{ silence: SilenceJson }>(named.stdout).silence.created_by).toBe("carol");
+    } finally {
+      cloudFormation.restore();
+      sts.restore();
+    }
   });
 });
