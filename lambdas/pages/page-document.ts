@@ -66,6 +66,8 @@ export interface PageDocument {
   readonly silence?: ReturnType<typeof silenceDetails>;
   readonly client: "hookwatch";
   readonly payload: PagerDutyPayload;
+  /** The team's runbook for this hook, when configured (deploy setting `runbookUrl`). */
+  readonly runbook_url?: string;
   /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
   readonly test?: true;
   /** The team's runbook for this hook, when configured (deploy setting `runbookUrl`). */

@@ -4,8 +4,11 @@ import { clean, cleanText, shellWord } from "./plain-text.js";
 
 /** Where a page points on-call next. */
 
-export function listEventsCommand(page: BurstPage): string {
-  return `npx hookwatch events --hook ${page.hook} --app ${shellWord(page.appId)} --since ${shellWord(page.windowStart)}`;
+/** The burst a command points at: a `BurstPage`, or the same three values read from a page's JSON document. */
+export type BurstTarget = Pick<BurstPage, "hook" | "appId" | "windowStart">;
+
+export function listEventsCommand(target: BurstTarget): string {
+  return `npx hookwatch events --hook ${target.hook} --app ${shellWord(target.appId)} --since ${shellWord(target.windowStart)}`;
 }
 
 /** The runbook, as PagerDuty Events API v2 `links` show it on the incident; none when not configured. */

@@ -1,5 +1,11 @@
-import { type Hook, hookLabel } from "../runtime/hooks.js";
+import { hookLabel } from "../runtime/hooks.js";
 import type { BurstPage } from "./burst-page.js";
+import {
+  CHECK_FIRST_STEPS,
+  HOOK_IMPACT,
+  RESPONSE_LEVEL_MEANING,
+  TRANSPORT_REASON_MEANINGS,
+} from "./page-guidance.js";
 import {
   MAX_APP_ID_LENGTH,
   MAX_DEDUP_KEY_LENGTH,
@@ -13,14 +19,6 @@ import { clean, cleanText, durationMs, field, formatDuration } from "./plain-tex
 import { formatReasonCounts } from "./reason-counts.js";
 
 /** The email text of a trigger and of a resolve: what a person reads first. */
-
-const HOOK_IMPACT: Record<Hook, readonly string[]> = {
-  migration: [
-    "Prelude calls it to look up legacy users while they migrate:",
-    "those sign-ins fail while it is down.",
-  ],
-  "step-up": ["Prelude calls it to decide on sensitive actions:", "those actions fail while it is down."],
-};
 
 export function buildTriggerText(page: BurstPage): string {
   const app = cleanText(page.appId, MAX_APP_ID_LENGTH);
@@ -107,19 +105,13 @@ function silenceLines(page: BurstPage): string[] {
 
 const TRANSPORT_GLOSSARY = [
   "What the transport reasons mean",
-  "  request_failed       no answer: DNS failure, connection refused, TLS error,",
-  "                       or no answer within 5 s",
-  "  invalid_status_code  the hook answered with a non-2xx HTTP status",
-  "  Response-level reasons mean the hook answered 2xx with a body Prelude could",
-  "  not use: a misconfigured hook, not a down one. They are stored, not paged.",
+  ...TRANSPORT_REASON_MEANINGS.flatMap(({ reason, lines }) =>
+    lines.map((line, index) => `  ${(index === 0 ? reason : "").padEnd(21)}${line}`),
+  ),
+  ...RESPONSE_LEVEL_MEANING.map((line) => `  ${line}`),
 ];
 
-const CHECK_FIRST = [
-  "Check first",
-  "  1. The hook URL answers within 5 s and returns 2xx, from outside your network.",
-  "  2. Recent deploys or config changes of the service behind the hook.",
-  "  3. Its TLS certificate (expiry, chain) and its DNS record.",
-];
+const CHECK_FIRST = ["Check first", ...CHECK_FIRST_STEPS.map((step, index) => `  ${index + 1}. ${step}`)];
 
 /** The team's own steps for this hook, right after the generic ones. */
 function runbookLines(page: BurstPage): string[] {

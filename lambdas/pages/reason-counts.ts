@@ -9,7 +9,11 @@ export interface ReasonCount {
   readonly count: number;
 }
 
-/** Transport reasons first (in a fixed order), then the rest by count; the tail folded into one entry. */
+/**
+ * Transport reasons first (in a fixed order), then the rest by count; the tail folded into one entry. An
+ * `(other reasons)` entry already present (counts read back from a page's document) joins the tail, so
+ * sorting capped counts again gives the same rows.
+ */
 export function sortReasonCounts(counts: Readonly<Record<string, number>>): {
   readonly paged: readonly ReasonCount[];
   readonly stored: readonly ReasonCount[];
@@ -17,14 +21,15 @@ export function sortReasonCounts(counts: Readonly<Record<string, number>>): {
 } {
   const entries = Object.entries(counts).map(([reason, count]) => ({ reason, count }));
   const paged = PAGED_REASONS.flatMap((reason) => entries.filter((entry) => entry.reason === reason));
+  const folded = entries.filter((entry) => entry.reason === OTHER_REASONS_KEY);
   const rest = entries
-    .filter((entry) => !PAGED_REASONS.includes(entry.reason))
+    .filter((entry) => !PAGED_REASONS.includes(entry.reason) && entry.reason !== OTHER_REASONS_KEY)
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
   const room = Math.max(0, MAX_REASONS - paged.length);
   const stored = rest
     .slice(0, room)
     .map((entry) => ({ ...entry, reason: cleanText(entry.reason, MAX_REASON_LENGTH) }));
-  const tail = rest.slice(room);
+  const tail = [...rest.slice(room), ...folded];
   const omitted =
     tail.length > 0
       ? { reason: OTHER_REASONS_KEY, count: tail.reduce((sum, entry) => sum + entry.count, 0) }
@@ -41,7 +46,11 @@ export function capReasonCounts(counts: Readonly<Record<string, number>>): Recor
   return capped;
 }
 
-export function formatReasonCounts(page: BurstPage): string[] {
+/** What the counts table needs: a `BurstPage`, or the same values read from a page's JSON document. */
+export type ReasonTotals = Pick<BurstPage, "countsByReason" | "transportCount" | "responseCount">;
+
+/** The counts as aligned rows (two indents, labels padded), for monospace text. */
+export function formatReasonCounts(page: ReasonTotals): string[] {
   const { paged, stored, omitted } = sortReasonCounts(page.countsByReason);
   const storedRows = omitted ? [...stored, omitted] : stored;
   const groups = [
