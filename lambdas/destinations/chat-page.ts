@@ -5,7 +5,7 @@ import {
   joinLines,
   TRANSPORT_REASON_MEANINGS,
 } from "../pages/page-guidance.js";
-import { MAX_APP_ID_LENGTH, MAX_DEDUP_KEY_LENGTH } from "../pages/page-limits.js";
+import { MAX_APP_ID_LENGTH, MAX_DEDUP_KEY_LENGTH, SUMMARY_MAX_LENGTH } from "../pages/page-limits.js";
 import { listEventsCommand } from "../pages/page-links.js";
 import { clean, cleanText, durationMs, formatDuration } from "../pages/plain-text.js";
 import { formatReasonCounts } from "../pages/reason-counts.js";
@@ -59,7 +59,7 @@ export function readChatPage(document: PageDocument): ChatPage {
   return {
     tone,
     title: titleOf(document, tone, app),
-    summary: cleanText(document.summary, 1024),
+    summary: cleanText(document.summary, SUMMARY_MAX_LENGTH),
     opening: openingOf(document, tone),
     facts: trigger ? triggerFacts(document, app) : resolveFacts(document, app),
     countsTitle: trigger ? "Failures in the window, by reason" : "Totals by reason over the whole burst",
@@ -92,7 +92,8 @@ function openingOf(document: PageDocument, tone: ChatTone): string[] {
   if (tone === "live") {
     return [
       `${document.transport_count} transport failures within ${window}: Prelude's calls to the hook fail.`,
-      joinLines(HOOK_IMPACT[document.hook]),
+      // A document from the wire may name a hook this version does not know: then no impact line.
+      ...(HOOK_IMPACT[document.hook] ? [joinLines(HOOK_IMPACT[document.hook])] : []),
     ];
   }
   if (tone === "delayed") {
@@ -114,7 +115,7 @@ function openingOf(document: PageDocument, tone: ChatTone): string[] {
 function triggerFacts(document: PageDocument, app: string): ChatFact[] {
   const window = formatDuration(document.window_seconds * 1000);
   return [
-    { label: "Hook", value: document.hook, verbatim: false },
+    { label: "Hook", value: clean(document.hook), verbatim: false },
     { label: "App", value: app, verbatim: true },
     {
       label: "Failures",
@@ -134,7 +135,7 @@ function triggerFacts(document: PageDocument, app: string): ChatFact[] {
 function resolveFacts(document: PageDocument, app: string): ChatFact[] {
   const lasted = formatDuration(durationMs(document.first_failure_at, document.last_failure_at));
   return [
-    { label: "Hook", value: document.hook, verbatim: false },
+    { label: "Hook", value: clean(document.hook), verbatim: false },
     { label: "App", value: app, verbatim: true },
     {
       label: "Failing",

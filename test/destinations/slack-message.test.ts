@@ -9,7 +9,7 @@ import { buildSlackMessage, buildSlackRequest } from "../../lambdas/destinations
 import type { PageDocument } from "../../lambdas/pages/page-document.js";
 import { formatPage } from "../../lambdas/pages/page-format.js";
 import { CHECK_FIRST_STEPS } from "../../lambdas/pages/page-guidance.js";
-import { HOOKS } from "../../lambdas/runtime/hooks.js";
+import { HOOKS, type Hook } from "../../lambdas/runtime/hooks.js";
 import { type SlackPost, type SlackStandIn, startSlackStandIn } from "../../local/slack-stand-in.js";
 import { buildTriggerPage } from "../helpers/burst-page-factory.js";
 import {
@@ -144,6 +144,17 @@ describe("a Slack resolve", () => {
     expect(all).toContain("*Lasted*\n12m 37s (first to last transport failure)");
     expect(all.join("\n")).toContain("*Totals by reason over the whole burst*");
     expect(all.join("\n")).not.toContain("Check first");
+  });
+});
+
+describe("a document from the wire", () => {
+  it("still makes a message when it names a hook this version does not know", () => {
+    const document = triggerDocument({ hook: "payments" as Hook });
+
+    const all = texts(buildSlackMessage(document).blocks);
+
+    expect(all[0]).toBe(":red_circle: payments hook failing for app 54e9ujn");
+    expect(all[1]).toBe("12 transport failures within 60s: Prelude's calls to the hook fail.");
   });
 });
 

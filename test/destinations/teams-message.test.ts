@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdaptiveCard } from "../../lambdas/destinations/adaptive-card.js";
+import { type AdaptiveCard, TEAMS_MAX_BODY_BYTES } from "../../lambdas/destinations/adaptive-card.js";
 import { buildTeamsMessage, buildTeamsRequest } from "../../lambdas/destinations/teams-message.js";
 import type { PageDocument } from "../../lambdas/pages/page-document.js";
 import { formatPage } from "../../lambdas/pages/page-format.js";
@@ -17,8 +17,6 @@ import {
 } from "../helpers/chat-documents.js";
 
 const WORKFLOW = "hookwatch-oncall";
-// Teams: "the message size limit is approximately 28 KB"; the builder keeps under 28,000 bytes.
-const MAX_BODY_BYTES = 28_000;
 
 let standIn: TeamsStandIn;
 const posts: TeamsPost[] = [];
@@ -178,7 +176,7 @@ describe("Teams limits", () => {
       const request = buildTeamsRequest(document, "https://example.invalid");
       const response = await post(document);
 
-      expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(TEAMS_MAX_BODY_BYTES);
       expect(response.status, await response.text()).toBe(202);
     }
   });
@@ -200,7 +198,7 @@ describe("Teams limits", () => {
 
           const { body } = buildTeamsRequest(document, "https://example.invalid");
 
-          expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+          expect(Buffer.byteLength(body)).toBeLessThanOrEqual(TEAMS_MAX_BODY_BYTES);
         },
       ),
     );
