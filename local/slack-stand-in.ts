@@ -1,11 +1,19 @@
-import { type Answer, type HttpStandIn, parseJsonObject, startHttpStandIn } from "./http-stand-in.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  handleControl,
+  listenOnLoopback,
+  type Misbehaviour,
+  MisbehaviourQueue,
+  readBody,
+} from "./http-stand-in.js";
+import { parseJsonObject } from "./json-object.js";
 
 /**
  * A loopback stand-in for Slack incoming webhooks. It answers as Slack does (200 `ok`; 400 `invalid_payload`,
- * `no_text` or `invalid_blocks`; 404 `no_service` for a webhook that does not exist; 429 with `Retry-After`
- * and 500 `rollup_error` on demand) and checks each message against Block Kit's documented limits, with its
- * own copy of them so a wrong limit in the message builder cannot hide here. The refusal's detail goes in an
- * `x-stand-in-reason` header; Slack's body is only the error code.
+ * `no_text` or `invalid_blocks`; 404 `no_service` for a webhook that does not exist; 429 `rate_limited` with
+ * `Retry-After`, 500 `rollup_error` or any status on demand) and checks each message against Block Kit's
+ * documented limits, with its own copy of them so a wrong limit in the message builder cannot hide here.
+ * Slack's body is only the error code; the stand-in adds the detail in an `x-stand-in-reason` header.
  */
 
 export interface SlackPost {
@@ -16,17 +24,33 @@ export interface SlackPost {
   readonly blocks: readonly Record<string, unknown>[];
 }
 
-export interface SlackStandIn extends HttpStandIn {
+export interface SlackStandIn {
   /** The URL of an incoming webhook that exists on this stand-in. */
-  webhookUrl(name: string): string;
+  webhookUrl(name?: string): string;
+  readonly posts: readonly SlackPost[];
+  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
+  misbehave(misbehaviour: Misbehaviour): void;
+  /** Drops the misbehaviours still queued: the next request is processed. */
+  recover(): void;
+  close(): Promise<void>;
 }
 
 export interface SlackStandInOptions {
-  /** Webhooks that exist (`T…/B…/…` or any word); a post to any other answers 404 `no_service`. */
-  readonly webhooks: readonly string[];
-  /** Receives each accepted message; if it throws, Slack's answer is 500 `rollup_error`. */
-  readonly onPost: (post: SlackPost) => void | Promise<void>;
+  /** Webhooks that exist (`T…/B…/…`); a post to any other answers 404 `no_service`. */
+  readonly webhooks?: readonly string[];
+  /** A line for the terminal about each message the stand-in accepted or refused. */
+  readonly log?: (line: string) => void;
 }
+
+export const LOCAL_SLACK_WEBHOOK = "T0HOOKWATCH/B0LOCAL/local";
+
+// Slack incoming webhooks take a message of up to a few KB of blocks; anything near 1 MB is not a message.
+const MAX_BODY_BYTES = 1_048_576;
+const ANSWERS: Readonly<Record<number, string>> = {
+  400: "invalid_payload",
+  404: "no_service",
+  429: "rate_limited",
+};
 
 class SlackRefusal extends Error {
   constructor(
@@ -38,36 +62,60 @@ class SlackRefusal extends Error {
   }
 }
 
-export async function startSlackStandIn(options: SlackStandInOptions): Promise<SlackStandIn> {
-  const webhooks = new Set(options.webhooks);
-  const standIn = await startHttpStandIn(
-    "Slack",
-    async (request) => {
-      try {
-        const webhook = new URL(request.target, "http://stand-in").pathname.replace(/^\/services\//, "");
-        if (request.method !== "POST" || !webhooks.has(webhook)) {
-          throw new SlackRefusal(404, "no_service", `no incoming webhook at ${request.target}`);
-        }
-        const post = readSlackPost(webhook, request.contentType, request.body);
-        await options.onPost(post);
-        return { status: 200, body: "ok" };
-      } catch (error) {
-        if (error instanceof SlackRefusal) return refusal(error);
-        return refusal(new SlackRefusal(500, "rollup_error", (error as Error).message));
+export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  const webhooks = new Set(options.webhooks ?? [LOCAL_SLACK_WEBHOOK]);
+  const log = options.log ?? (() => {});
+  const posts: SlackPost[] = [];
+  const misbehaviours = new MisbehaviourQueue();
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method === "POST" && (await handleControl(request, response, misbehaviours))) return;
+    const body = await readBody(request, MAX_BODY_BYTES);
+    const forced = misbehaviours.take();
+    if (forced !== undefined) {
+      log(`Slack stand-in: answered ${forced.status} on demand`);
+      const headers: Record<string, string> =
+        forced.retryAfterSeconds === undefined ? {} : { "retry-after": String(forced.retryAfterSeconds) };
+      answer(response, forced.status, ANSWERS[forced.status] ?? "rollup_error", headers);
+      return;
+    }
+    try {
+      const webhook = (request.url ?? "").replace(/^\/services\//, "");
+      if (request.method !== "POST" || !webhooks.has(webhook)) {
+        throw new SlackRefusal(404, "no_service", `no incoming webhook at ${request.url}`);
       }
-    },
-    (failure) =>
-      failure.status === 429
-        ? { status: 429, headers: { "retry-after": String(failure.retryAfterSeconds) }, body: "rate_limited" }
-        : failure.status === 400
-          ? { status: 400, body: "invalid_payload" }
-          : { status: failure.status, body: "rollup_error" },
-  );
-  return { ...standIn, webhookUrl: (name) => `${standIn.endpoint}/services/${name}` };
+      if (body === "too large") throw new SlackRefusal(400, "invalid_payload", "the body is too large");
+      const post = readSlackPost(webhook, request.headers["content-type"] ?? "", body.toString("utf8"));
+      posts.push(post);
+      log(`Slack stand-in: posted a message to webhook ${webhook}`);
+      answer(response, 200, "ok");
+    } catch (error) {
+      if (!(error instanceof SlackRefusal)) throw error;
+      log(`Slack stand-in: refused a message (${error.status} ${error.code}): ${error.detail}`);
+      answer(response, error.status, error.code, { "x-stand-in-reason": error.detail });
+    }
+  }
+
+  const server = await listenOnLoopback(handle);
+  return {
+    webhookUrl: (name = LOCAL_SLACK_WEBHOOK) => `${server.url}/services/${name}`,
+    posts,
+    misbehave: (misbehaviour) => misbehaviours.add(misbehaviour),
+    recover: () => misbehaviours.clear(),
+    close: server.close,
+  };
 }
 
-function refusal(error: SlackRefusal): Answer {
-  return { status: error.status, headers: { "x-stand-in-reason": error.detail }, body: error.code };
+/** Slack answers in plain text; each answer closes its connection, so no client reuses a timed-out socket. */
+function answer(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response
+    .writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close", ...headers })
+    .end(body);
 }
 
 function readSlackPost(webhook: string, contentType: string, body: string): SlackPost {

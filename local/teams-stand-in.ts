@@ -1,12 +1,20 @@
-import { type Answer, type HttpStandIn, parseJsonObject, startHttpStandIn } from "./http-stand-in.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  handleControl,
+  listenOnLoopback,
+  type Misbehaviour,
+  MisbehaviourQueue,
+  readBody,
+} from "./http-stand-in.js";
+import { parseJsonObject } from "./json-object.js";
 
 /**
  * A loopback stand-in for a Teams Workflows webhook ("When a Teams webhook request is received"). It answers
  * 202 Accepted to a message whose attachments are Adaptive Cards, 404 for a workflow that does not exist, 413
- * over Teams' ~28 KB message limit, and 429, 500 or 400 on demand. It is stricter than the real trigger on
- * one point: Workflows accepts any JSON with 202 and a bad card then fails the flow run ("Property 'type'
- * must be 'AdaptiveCard'", "'attachments' is of type 'Null'"), visible only in the flow's run history; the
- * stand-in refuses such a body with 400 at once, so a test sees it.
+ * over Teams' ~28 KB message limit, and 429 (with `Retry-After`), 500 or 400 on demand. It is stricter than the
+ * real trigger on one point: Workflows accepts any JSON with 202 and a bad card then fails the flow run
+ * ("Property 'type' must be 'AdaptiveCard'", "'attachments' is of type 'Null'"), visible only in the flow's
+ * run history; the stand-in refuses such a body with 400 at once, so a test sees it.
  */
 
 export interface TeamsPost {
@@ -15,16 +23,25 @@ export interface TeamsPost {
   readonly cards: readonly Record<string, unknown>[];
 }
 
-export interface TeamsStandIn extends HttpStandIn {
+export interface TeamsStandIn {
   /** The URL of a workflow that exists on this stand-in, shaped like a Workflows trigger URL. */
-  workflowUrl(name: string): string;
+  workflowUrl(name?: string): string;
+  readonly posts: readonly TeamsPost[];
+  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
+  misbehave(misbehaviour: Misbehaviour): void;
+  /** Drops the misbehaviours still queued: the next request is processed. */
+  recover(): void;
+  close(): Promise<void>;
 }
 
 export interface TeamsStandInOptions {
-  readonly workflows: readonly string[];
-  /** Receives each accepted message; if it throws, the answer is 500. */
-  readonly onPost: (post: TeamsPost) => void | Promise<void>;
+  /** Workflows that exist; a post to any other answers 404. */
+  readonly workflows?: readonly string[];
+  /** A line for the terminal about each message the stand-in accepted or refused. */
+  readonly log?: (line: string) => void;
 }
+
+export const LOCAL_TEAMS_WORKFLOW = "hookwatch-local";
 
 // "When an action posts a message, the message size limit is approximately 28 KB" (Teams connector docs).
 const MAX_BODY_BYTES = 28 * 1024;
@@ -46,6 +63,13 @@ const ELEMENT_TYPES = new Set([
 // Webhook-posted cards support Action.OpenUrl, Action.ShowCard and Action.ToggleVisibility, not Action.Submit.
 const ACTION_TYPES = new Set(["Action.OpenUrl", "Action.ShowCard", "Action.ToggleVisibility"]);
 const WORKFLOW_PATH = /^\/workflows\/([^/]+)\/triggers\/manual\/paths\/invoke$/;
+const CODES: Readonly<Record<number, string>> = {
+  400: "InvalidRequestContent",
+  404: "WorkflowNotFound",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  503: "ServiceUnavailable",
+};
 
 class TeamsRefusal extends Error {
   constructor(
@@ -57,64 +81,68 @@ class TeamsRefusal extends Error {
   }
 }
 
-export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<TeamsStandIn> {
-  const workflows = new Set(options.workflows);
-  const standIn = await startHttpStandIn(
-    "Teams",
-    async (request) => {
-      try {
-        const url = new URL(request.target, "http://stand-in");
-        const workflow = WORKFLOW_PATH.exec(url.pathname)?.[1];
-        if (request.method !== "POST" || workflow === undefined || !workflows.has(workflow)) {
-          throw new TeamsRefusal(404, "WorkflowNotFound", `no workflow at ${url.pathname}`);
-        }
-        const post = readTeamsPost(workflow, request.contentType, request.body);
-        await options.onPost(post);
-        return { status: 202, body: "" };
-      } catch (error) {
-        if (error instanceof TeamsRefusal) return refusal(error);
-        return refusal(new TeamsRefusal(500, "InternalServerError", (error as Error).message));
+export async function startTeamsStandIn(options: TeamsStandInOptions = {}): Promise<TeamsStandIn> {
+  const workflows = new Set(options.workflows ?? [LOCAL_TEAMS_WORKFLOW]);
+  const log = options.log ?? (() => {});
+  const posts: TeamsPost[] = [];
+  const misbehaviours = new MisbehaviourQueue();
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method === "POST" && (await handleControl(request, response, misbehaviours))) return;
+    const body = await readBody(request, MAX_BODY_BYTES);
+    const forced = misbehaviours.take();
+    if (forced !== undefined) {
+      log(`Teams stand-in: answered ${forced.status} on demand`);
+      const code = CODES[forced.status] ?? "Error";
+      const headers: Record<string, string> =
+        forced.retryAfterSeconds === undefined ? {} : { "retry-after": String(forced.retryAfterSeconds) };
+      refuse(response, new TeamsRefusal(forced.status, code, "answered on demand"), headers);
+      return;
+    }
+    try {
+      const url = new URL(request.url ?? "/", "http://stand-in");
+      const workflow = WORKFLOW_PATH.exec(url.pathname)?.[1];
+      if (request.method !== "POST" || workflow === undefined || !workflows.has(workflow)) {
+        throw new TeamsRefusal(404, "WorkflowNotFound", `no workflow at ${url.pathname}`);
       }
-    },
-    (failure) =>
-      failure.status === 429
-        ? {
-            ...refusal(new TeamsRefusal(429, "TooManyRequests", "Rate limit is exceeded.")),
-            headers: { "content-type": "application/json", "retry-after": String(failure.retryAfterSeconds) },
-          }
-        : refusal(
-            new TeamsRefusal(
-              failure.status,
-              failure.status === 400 ? "InvalidRequestContent" : "ServiceUnavailable",
-              "injected",
-            ),
-          ),
-  );
+      if (body === "too large") {
+        throw new TeamsRefusal(
+          413,
+          "RequestEntityTooLarge",
+          `Request Entity too large: over ${MAX_BODY_BYTES} bytes`,
+        );
+      }
+      const post = readTeamsPost(workflow, request.headers["content-type"] ?? "", body.toString("utf8"));
+      posts.push(post);
+      log(`Teams stand-in: posted a card to workflow ${workflow}`);
+      response.writeHead(202, { "content-length": "0", connection: "close" }).end();
+    } catch (error) {
+      if (!(error instanceof TeamsRefusal)) throw error;
+      log(`Teams stand-in: refused a message (${error.status}): ${error.message}`);
+      refuse(response, error);
+    }
+  }
+
+  const server = await listenOnLoopback(handle);
   return {
-    ...standIn,
-    workflowUrl: (name) =>
-      `${standIn.endpoint}/workflows/${name}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=local`,
+    workflowUrl: (name = LOCAL_TEAMS_WORKFLOW) =>
+      `${server.url}/workflows/${name}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=local`,
+    posts,
+    misbehave: (misbehaviour) => misbehaviours.add(misbehaviour),
+    recover: () => misbehaviours.clear(),
+    close: server.close,
   };
 }
 
-/** Power Automate's error shape. */
-function refusal(error: TeamsRefusal): Answer {
-  return {
-    status: error.status,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: { code: error.code, message: error.message } }),
-  };
+/** Power Automate's error shape; each answer closes its connection, so no client reuses a timed-out socket. */
+function refuse(response: ServerResponse, error: TeamsRefusal, headers: Record<string, string> = {}): void {
+  response
+    .writeHead(error.status, { "content-type": "application/json", connection: "close", ...headers })
+    .end(JSON.stringify({ error: { code: error.code, message: error.message } }));
 }
 
 function readTeamsPost(workflow: string, contentType: string, body: string): TeamsPost {
   const invalid = (message: string) => new TeamsRefusal(400, "InvalidRequestContent", message);
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
-    throw new TeamsRefusal(
-      413,
-      "RequestEntityTooLarge",
-      `Request Entity too large: ${Buffer.byteLength(body)} bytes`,
-    );
-  }
   if (!contentType.startsWith("application/json"))
     throw invalid(`content-type ${contentType || "(none)"} is not JSON`);
   const message = parseJsonObject(body);

@@ -10,7 +10,7 @@ import type { PageDocument } from "../../lambdas/pages/page-document.js";
 import { formatPage } from "../../lambdas/pages/page-format.js";
 import { CHECK_FIRST_STEPS } from "../../lambdas/pages/page-guidance.js";
 import { HOOKS, type Hook } from "../../lambdas/runtime/hooks.js";
-import { type SlackPost, type SlackStandIn, startSlackStandIn } from "../../local/slack-stand-in.js";
+import { type SlackStandIn, startSlackStandIn } from "../../local/slack-stand-in.js";
 import { buildTriggerPage } from "../helpers/burst-page-factory.js";
 import {
   delayedDocument,
@@ -23,10 +23,9 @@ import {
 const WEBHOOK = "T0001/B0001/hookwatchlocal";
 
 let standIn: SlackStandIn;
-const posts: SlackPost[] = [];
 
 beforeAll(async () => {
-  standIn = await startSlackStandIn({ webhooks: [WEBHOOK], onPost: (post) => void posts.push(post) });
+  standIn = await startSlackStandIn({ webhooks: [WEBHOOK] });
 });
 
 afterAll(async () => {
@@ -215,7 +214,7 @@ describe("Slack limits", () => {
   });
 
   it("is accepted by the Slack stand-in for a trigger, a delayed trigger and a resolve", async () => {
-    posts.length = 0;
+    const before = standIn.posts.length;
 
     for (const document of [
       triggerDocument({ runbook_url: "https://runbooks.example.com" }),
@@ -227,8 +226,12 @@ describe("Slack limits", () => {
       expect(await response.text()).toBe("ok");
     }
 
-    expect(posts.map((received) => received.webhook)).toEqual([WEBHOOK, WEBHOOK, WEBHOOK]);
-    expect(posts[2]?.blocks[0]).toMatchObject({ type: "header" });
+    expect(standIn.posts.slice(before).map((received) => received.webhook)).toEqual([
+      WEBHOOK,
+      WEBHOOK,
+      WEBHOOK,
+    ]);
+    expect(standIn.posts[before + 2]?.blocks[0]).toMatchObject({ type: "header" });
   });
 });
 

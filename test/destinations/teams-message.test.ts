@@ -6,7 +6,7 @@ import type { PageDocument } from "../../lambdas/pages/page-document.js";
 import { formatPage } from "../../lambdas/pages/page-format.js";
 import { CHECK_FIRST_STEPS } from "../../lambdas/pages/page-guidance.js";
 import { HOOKS } from "../../lambdas/runtime/hooks.js";
-import { startTeamsStandIn, type TeamsPost, type TeamsStandIn } from "../../local/teams-stand-in.js";
+import { startTeamsStandIn, type TeamsStandIn } from "../../local/teams-stand-in.js";
 import { buildTriggerPage } from "../helpers/burst-page-factory.js";
 import {
   delayedDocument,
@@ -19,10 +19,9 @@ import {
 const WORKFLOW = "hookwatch-oncall";
 
 let standIn: TeamsStandIn;
-const posts: TeamsPost[] = [];
 
 beforeAll(async () => {
-  standIn = await startTeamsStandIn({ workflows: [WORKFLOW], onPost: (post) => void posts.push(post) });
+  standIn = await startTeamsStandIn({ workflows: [WORKFLOW] });
 });
 
 afterAll(async () => {
@@ -205,7 +204,7 @@ describe("Teams limits", () => {
   });
 
   it("is accepted by the Workflows stand-in for a trigger, a delayed trigger and a resolve", async () => {
-    posts.length = 0;
+    const before = standIn.posts.length;
 
     for (const document of [
       triggerDocument({ runbook_url: "https://runbooks.example.com" }),
@@ -216,7 +215,14 @@ describe("Teams limits", () => {
       expect(response.status, await response.text()).toBe(202);
     }
 
-    expect(posts.map((received) => received.workflow)).toEqual([WORKFLOW, WORKFLOW, WORKFLOW]);
-    expect(posts[0]?.cards[0]).toMatchObject({ type: "AdaptiveCard", actions: [{ type: "Action.OpenUrl" }] });
+    expect(standIn.posts.slice(before).map((received) => received.workflow)).toEqual([
+      WORKFLOW,
+      WORKFLOW,
+      WORKFLOW,
+    ]);
+    expect(standIn.posts[before]?.cards[0]).toMatchObject({
+      type: "AdaptiveCard",
+      actions: [{ type: "Action.OpenUrl" }],
+    });
   });
 });

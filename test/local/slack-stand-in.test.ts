@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAIL_NEXT_PATH } from "../../local/http-stand-in.js";
-import { type SlackPost, type SlackStandIn, startSlackStandIn } from "../../local/slack-stand-in.js";
-
-const WEBHOOK = "T0001/B0001/standintest";
+import { LOCAL_SLACK_WEBHOOK, type SlackStandIn, startSlackStandIn } from "../../local/slack-stand-in.js";
 
 let standIn: SlackStandIn;
-let failDelivery = false;
-const posts: SlackPost[] = [];
+const logged: string[] = [];
 
 beforeAll(async () => {
-  standIn = await startSlackStandIn({
-    webhooks: [WEBHOOK],
-    onPost: (post) => {
-      if (failDelivery) throw new Error("the local channel file cannot be written (injected)");
-      posts.push(post);
-    },
-  });
+  standIn = await startSlackStandIn({ log: (line) => logged.push(line) });
 });
 
 afterAll(async () => {
   await standIn.close();
 });
 
-function send(message: unknown, url = standIn.webhookUrl(WEBHOOK), contentType = "application/json") {
+function send(message: unknown, url = standIn.webhookUrl(), contentType = "application/json") {
   return fetch(url, {
     method: "POST",
     headers: { "content-type": contentType },
@@ -37,13 +27,16 @@ async function answerOf(response: Response): Promise<{ status: number; body: str
 const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text } });
 
 describe("the Slack incoming-webhook stand-in", () => {
-  it("answers ok to a text message and hands it over", async () => {
-    posts.length = 0;
+  it("answers ok to a text message, keeps it and says so in the terminal", async () => {
+    const before = standIn.posts.length;
 
     const answer = await answerOf(await send({ text: "hello" }));
 
     expect(answer).toEqual({ status: 200, body: "ok" });
-    expect(posts).toEqual([expect.objectContaining({ webhook: WEBHOOK, text: "hello", blocks: [] })]);
+    expect(standIn.posts.slice(before)).toEqual([
+      expect.objectContaining({ webhook: LOCAL_SLACK_WEBHOOK, text: "hello", blocks: [] }),
+    ]);
+    expect(logged.at(-1)).toBe(`Slack stand-in: posted a message to webhook ${LOCAL_SLACK_WEBHOOK}`);
   });
 
   it("answers 404 no_service for a webhook that does not exist", async () => {
@@ -54,11 +47,11 @@ describe("the Slack incoming-webhook stand-in", () => {
   });
 
   it("answers 400 invalid_payload to a body that is not JSON", async () => {
-    expect(await answerOf(await send("text=hello"))).toEqual({ status: 400, body: "invalid_payload" });
-    expect(await answerOf(await send("{", undefined, "application/json"))).toEqual({
+    expect(await answerOf(await send("text=hello", undefined, "application/x-www-form-urlencoded"))).toEqual({
       status: 400,
       body: "invalid_payload",
     });
+    expect(await answerOf(await send("{"))).toEqual({ status: 400, body: "invalid_payload" });
   });
 
   it("answers 400 no_text to a message with neither text nor blocks", async () => {
@@ -115,37 +108,32 @@ describe("the Slack incoming-webhook stand-in", () => {
     expect((await send({ text: "fallback", blocks })).status).toBe(200);
   });
 
-  it("answers 429 with Retry-After, then 500, on demand, then handles requests again", async () => {
-    standIn.failNext({ status: 429, retryAfterSeconds: 7 }, { status: 500 });
+  it("answers 429 rate_limited with Retry-After, then 500 rollup_error, on demand, then handles requests again", async () => {
+    standIn.misbehave({ status: 429, retryAfterSeconds: 7 });
+    standIn.misbehave({ status: 500 });
 
     const throttled = await send({ text: "1" });
     const down = await send({ text: "2" });
     const fine = await send({ text: "3" });
 
-    expect(throttled.status).toBe(429);
     expect(throttled.headers.get("retry-after")).toBe("7");
+    expect(await answerOf(throttled)).toEqual({ status: 429, body: "rate_limited" });
     expect(await answerOf(down)).toEqual({ status: 500, body: "rollup_error" });
     expect(fine.status).toBe(200);
   });
 
-  it("takes a failure to give from outside the process, for npm start", async () => {
-    const queued = await fetch(`${standIn.endpoint}${FAIL_NEXT_PATH}?status=400`, { method: "POST" });
+  it("takes a misbehaviour from outside the process, for npm start, and forgets it on recover", async () => {
+    const queued = await fetch(`${standIn.webhookUrl().replace(/\/services\/.*$/, "")}/stand-in/misbehave`, {
+      method: "POST",
+      body: JSON.stringify({ status: 400, times: 2 }),
+    });
 
     const refused = await send({ text: "valid" });
+    standIn.recover();
+    const fine = await send({ text: "valid" });
 
-    expect(queued.status).toBe(204);
+    expect(queued.status).toBe(200);
     expect(await answerOf(refused)).toEqual({ status: 400, body: "invalid_payload" });
-    expect((await fetch(`${standIn.endpoint}${FAIL_NEXT_PATH}?status=418`, { method: "POST" })).status).toBe(
-      400,
-    );
-  });
-
-  it("answers 500 rollup_error when the message cannot be handed over", async () => {
-    failDelivery = true;
-    try {
-      expect(await answerOf(await send({ text: "x" }))).toEqual({ status: 500, body: "rollup_error" });
-    } finally {
-      failDelivery = false;
-    }
+    expect(fine.status).toBe(200);
   });
 });

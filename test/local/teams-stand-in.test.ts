@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTeamsStandIn, type TeamsPost, type TeamsStandIn } from "../../local/teams-stand-in.js";
-
-const WORKFLOW = "standintest";
+import { LOCAL_TEAMS_WORKFLOW, startTeamsStandIn, type TeamsStandIn } from "../../local/teams-stand-in.js";
 
 let standIn: TeamsStandIn;
-const posts: TeamsPost[] = [];
+const logged: string[] = [];
 
 beforeAll(async () => {
-  standIn = await startTeamsStandIn({ workflows: [WORKFLOW], onPost: (post) => void posts.push(post) });
+  standIn = await startTeamsStandIn({ log: (line) => logged.push(line) });
 });
 
 afterAll(async () => {
@@ -30,7 +28,7 @@ function message(content: unknown = card()) {
   };
 }
 
-function send(body: unknown, url = standIn.workflowUrl(WORKFLOW)) {
+function send(body: unknown, url = standIn.workflowUrl()) {
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -44,17 +42,23 @@ async function errorOf(response: Response): Promise<{ status: number; code: stri
 }
 
 describe("the Teams Workflows webhook stand-in", () => {
-  it("answers 202 Accepted to a message with an Adaptive Card and hands the card over", async () => {
-    posts.length = 0;
+  it("answers 202 Accepted to a message with an Adaptive Card, keeps the card and says so", async () => {
+    const before = standIn.posts.length;
 
     const response = await send(message());
 
     expect(response.status).toBe(202);
-    expect(posts).toEqual([expect.objectContaining({ workflow: WORKFLOW, cards: [card()] })]);
+    expect(standIn.posts.slice(before)).toEqual([
+      expect.objectContaining({ workflow: LOCAL_TEAMS_WORKFLOW, cards: [card()] }),
+    ]);
+    expect(logged.at(-1)).toBe(`Teams stand-in: posted a card to workflow ${LOCAL_TEAMS_WORKFLOW}`);
   });
 
   it("answers 404 for a workflow that does not exist", async () => {
-    expect((await errorOf(await send(message(), standIn.workflowUrl("deleted")))).status).toBe(404);
+    expect(await errorOf(await send(message(), standIn.workflowUrl("deleted")))).toMatchObject({
+      status: 404,
+      code: "WorkflowNotFound",
+    });
   });
 
   it("refuses with 400 what would fail the flow run: no attachments, a wrong type, a card that is not one", async () => {
@@ -100,17 +104,19 @@ describe("the Teams Workflows webhook stand-in", () => {
   });
 
   it("answers 429 with Retry-After, 503 and 400 on demand, then accepts again", async () => {
-    standIn.failNext({ status: 429, retryAfterSeconds: 3 }, { status: 503 }, { status: 400 });
+    standIn.misbehave({ status: 429, retryAfterSeconds: 3 });
+    standIn.misbehave({ status: 503 });
+    standIn.misbehave({ status: 400 });
 
     const throttled = await send(message());
     const down = await send(message());
     const refused = await send(message());
     const fine = await send(message());
 
-    expect(throttled.status).toBe(429);
     expect(throttled.headers.get("retry-after")).toBe("3");
-    expect(down.status).toBe(503);
-    expect(refused.status).toBe(400);
+    expect(await errorOf(throttled)).toMatchObject({ status: 429, code: "TooManyRequests" });
+    expect(await errorOf(down)).toMatchObject({ status: 503, code: "ServiceUnavailable" });
+    expect(await errorOf(refused)).toMatchObject({ status: 400, code: "InvalidRequestContent" });
     expect(fine.status).toBe(202);
   });
 });
