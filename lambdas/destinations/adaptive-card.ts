@@ -13,7 +13,8 @@ export const ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adapti
 // as 28,000 bytes of the UTF-8 request body, wrapper included.
 export const TEAMS_MAX_BODY_BYTES = 28_000;
 
-export type TextColor = "Default" | "Attention" | "Warning" | "Good";
+export type TextColor = "Default" | "Attention" | "Warning" | "Good" | "Accent";
+export type ContainerStyle = "attention" | "warning" | "good" | "accent";
 
 export interface TextRun {
   readonly type: "TextRun";
@@ -36,7 +37,7 @@ export type CardElement =
   | { readonly type: "RichTextBlock"; readonly inlines: readonly TextRun[]; readonly spacing?: Spacing }
   | {
       readonly type: "Container";
-      readonly style: "attention" | "warning" | "good";
+      readonly style: ContainerStyle;
       readonly items: readonly CardElement[];
     }
   | { readonly type: "ColumnSet"; readonly columns: readonly Column[]; readonly spacing?: Spacing };

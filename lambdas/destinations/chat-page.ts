@@ -17,7 +17,8 @@ import { hookLabel } from "../runtime/hooks.js";
  * document arrives over the wire: every value is capped so a message always fits its chat's limits.
  */
 
-export type ChatTone = "live" | "delayed" | "resolved";
+/** `test`: a page `npx hookwatch selftest --page` sent; no hook is failing. */
+export type ChatTone = "live" | "delayed" | "resolved" | "test";
 
 export interface ChatFact {
   readonly label: string;
@@ -52,9 +53,14 @@ const MAX_RUNBOOK_URL_LENGTH = 3000;
 
 export function readChatPage(document: PageDocument): ChatPage {
   const app = cleanText(document.app_id, MAX_APP_ID_LENGTH) || "unknown";
-  const tone: ChatTone =
-    document.event_action === "resolve" ? "resolved" : document.delayed ? "delayed" : "live";
-  const trigger = tone !== "resolved";
+  const trigger = document.event_action !== "resolve";
+  const tone: ChatTone = document.test
+    ? "test"
+    : !trigger
+      ? "resolved"
+      : document.delayed
+        ? "delayed"
+        : "live";
   const command = listEventsCommand({ hook: document.hook, appId: app, windowStart: document.window_start });
   return {
     tone,
@@ -81,12 +87,21 @@ export function readChatPage(document: PageDocument): ChatPage {
 
 function titleOf(document: PageDocument, tone: ChatTone, app: string): string {
   const hook = hookLabel(document.hook);
+  if (tone === "test") {
+    const what = document.event_action === "resolve" ? "TEST resolve" : "TEST page";
+    return `${what} from hookwatch selftest for app ${app}: no action needed`;
+  }
   if (tone === "resolved") return `Resolved: ${hook} for app ${app}`;
   if (tone === "delayed") return `Delayed page: ${hook} failed for app ${app}`;
   return `${hook} failing for app ${app}`;
 }
 
 function openingOf(document: PageDocument, tone: ChatTone): string[] {
+  if (tone === "test") {
+    return [
+      "No hook is failing: `npx hookwatch selftest --page` sent this to check that pages reach this channel.",
+    ];
+  }
   const window = formatDuration(document.window_seconds * 1000);
   const quiet = formatDuration(document.quiet_seconds * 1000);
   if (tone === "live") {
@@ -154,6 +169,7 @@ function windowOf(document: PageDocument): string {
 }
 
 function footerOf(document: PageDocument, tone: ChatTone): string {
+  if (tone === "test") return "hookwatch: a test page; its resolve follows with the same dedup key.";
   if (tone === "resolved")
     return "hookwatch: search this channel for the dedup key to find the page it resolves.";
   if (tone === "delayed") return 'hookwatch: a "resolved" message with the same dedup key follows at once.';

@@ -22,6 +22,7 @@ const TONE_EMOJI: Record<ChatTone, string> = {
   live: ":red_circle:",
   delayed: ":large_orange_circle:",
   resolved: ":white_check_mark:",
+  test: ":large_blue_circle:",
 };
 
 export function buildSlackRequest(page: PageDocument, webhookUrl: string): DeliveryRequest {

@@ -4,6 +4,7 @@ import {
   ADAPTIVE_CARD_VERSION,
   type AdaptiveCard,
   type CardElement,
+  type ContainerStyle,
   heading,
   plainParagraph,
   type TeamsWebhookMessage,
@@ -18,13 +19,11 @@ import type { DeliveryRequest } from "./delivery-request.js";
  * 202 Accepted, so, as in Slack, a resolve cannot reply to its trigger: it names the page it closes.
  */
 
-const TONE_STYLE: Record<
-  ChatTone,
-  { readonly container: "attention" | "warning" | "good"; readonly color: TextColor }
-> = {
+const TONE_STYLE: Record<ChatTone, { readonly container: ContainerStyle; readonly color: TextColor }> = {
   live: { container: "attention", color: "Attention" },
   delayed: { container: "warning", color: "Warning" },
   resolved: { container: "good", color: "Good" },
+  test: { container: "accent", color: "Accent" },
 };
 
 export function buildTeamsRequest(page: PageDocument, workflowUrl: string): DeliveryRequest {

@@ -157,6 +157,20 @@ describe("a document from the wire", () => {
   });
 });
 
+describe("a self-test page", () => {
+  it("says it is a test and that no hook is failing", () => {
+    const document = triggerDocument({ test: true });
+
+    const all = texts(buildSlackMessage(document).blocks);
+
+    expect(all[0]).toBe(
+      ":large_blue_circle: TEST page from hookwatch selftest for app 54e9ujn: no action needed",
+    );
+    expect(all[1]).toContain("No hook is failing");
+    expect(all.join("\n")).not.toContain("bursts --open");
+  });
+});
+
 describe("Slack escaping", () => {
   it("turns webhook data into text: no mention, link or code span can come out of an app id or a reason", () => {
     const document = triggerDocument({
