@@ -70,8 +70,6 @@ export interface PageDocument {
   readonly runbook_url?: string;
   /** Only on the test pages `npx hookwatch selftest --page` sends: no hook is failing. */
   readonly test?: true;
-  /** The team's runbook for this hook, when configured (deploy setting `runbookUrl`). */
-  readonly runbook_url?: string;
 }
 
 export function buildDocument(page: BurstPage, severity: PageSeverity): PageDocument {
