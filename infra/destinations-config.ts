@@ -11,6 +11,8 @@ import {
  * subscriptions. A JSON array in `cdk.json` (or a JSON string with `-c destinations=[…]`), one object each:
  *   {"type": "pagerduty", "routingKeySecretArn": "arn:…"}            (optional: "name", "eventsUrl")
  *   {"type": "webhook", "url": "https://…", "signingSecretArn": "arn:…"}  (optional: "name")
+ *   {"type": "slack", "webhookUrlSecretArn": "arn:…"}                 (optional: "name")
+ *   {"type": "teams", "workflowUrlSecretArn": "arn:…"}                (optional: "name")
  * Secrets stay in Secrets Manager; the stack holds only their ARNs.
  */
 
@@ -39,6 +41,8 @@ const destinationSchema = z.discriminatedUnion(
       eventsUrl: httpsUrl.optional(),
     }),
     z.strictObject({ type: z.literal("webhook"), name, url: httpsUrl, signingSecretArn: secretArn }),
+    z.strictObject({ type: z.literal("slack"), name, webhookUrlSecretArn: secretArn }),
+    z.strictObject({ type: z.literal("teams"), name, workflowUrlSecretArn: secretArn }),
   ],
   { error: () => `must have a "type": one of ${DESTINATION_TYPES.join(", ")}` },
 );
@@ -49,6 +53,8 @@ const SECRET_FIELDS: Readonly<Record<string, string>> = {
   integrationKey: "routingKeySecretArn",
   secret: "signingSecretArn",
   signingSecret: "signingSecretArn",
+  webhookUrl: "webhookUrlSecretArn",
+  workflowUrl: "workflowUrlSecretArn",
 };
 
 /** The destinations, each with a name; or the problems, each naming `destinations[i].field`. */
@@ -92,6 +98,10 @@ function withDefaults(entry: z.output<typeof destinationSchema>): DestinationSet
       eventsUrl: entry.eventsUrl ?? PAGERDUTY_EVENTS_URL,
     };
   }
+  if (entry.type === "slack")
+    return { type: "slack", name: named, webhookUrlSecretArn: entry.webhookUrlSecretArn };
+  if (entry.type === "teams")
+    return { type: "teams", name: named, workflowUrlSecretArn: entry.workflowUrlSecretArn };
   return { type: "webhook", name: named, url: entry.url, signingSecretArn: entry.signingSecretArn };
 }
 

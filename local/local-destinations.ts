@@ -10,8 +10,10 @@ import type { DestinationSettings } from "../lambdas/destinations/destination-se
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./local-aws.js";
 import { type PagerDutyStandIn, startPagerDutyStandIn } from "./pagerduty-stand-in.js";
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from "./secrets-manager-stand-in.js";
+import { type SlackStandIn, startSlackStandIn } from "./slack-stand-in.js";
 import type { PublishRecord } from "./sns-stand-in.js";
 import type { DeliverySettings, QueueSettings } from "./stack-settings.js";
+import { startTeamsStandIn, type TeamsStandIn } from "./teams-stand-in.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 const localSecretArn = (name: string) =>
@@ -26,6 +28,8 @@ export const DEFAULT_LOCAL_DESTINATIONS = [
     url: "https://receiver.example.com/hookwatch",
     signingSecretArn: localSecretArn("webhook"),
   },
+  { type: "slack", name: "slack", webhookUrlSecretArn: localSecretArn("slack") },
+  { type: "teams", name: "teams", workflowUrlSecretArn: localSecretArn("teams") },
 ] as const;
 
 /** One destination's delivery as the local pipeline runs it. */
@@ -44,6 +48,8 @@ export interface LocalDestinations {
   readonly deliveries: readonly LocalDelivery[];
   readonly pagerDuty?: PagerDutyStandIn;
   readonly webhookReceiver?: WebhookReceiver;
+  readonly slack?: SlackStandIn;
+  readonly teams?: TeamsStandIn;
   readonly secretsManager: SecretsManagerStandIn;
   /** What SNS does for each queue subscribed to the paging topic: one SendMessage per publish. */
   fanOut(record: PublishRecord): Promise<void>;
@@ -52,7 +58,7 @@ export interface LocalDestinations {
 
 /**
  * The stack's delivery queues created in the SQS stand-in, the destinations' APIs as local stand-ins (a
- * PagerDuty Events API v2, a Standard Webhooks receiver), and a Secrets Manager stand-in serving generated
+ * PagerDuty Events API v2, a Standard Webhooks receiver, a Slack incoming webhook, a Teams Workflows webhook), and a Secrets Manager stand-in serving generated
  * secrets under the configured ARNs. Destinations' URLs are replaced by the stand-ins'.
  */
 export async function startLocalDestinations(options: {
@@ -72,17 +78,28 @@ export async function startLocalDestinations(options: {
     const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
     let pagerDuty: PagerDutyStandIn | undefined;
     let webhookReceiver: WebhookReceiver | undefined;
+    let slack: SlackStandIn | undefined;
+    let teams: TeamsStandIn | undefined;
     for (const destination of destinations) {
       if (destination.type === "pagerduty") {
         pagerDuty ??= await startPagerDutyStandIn({ log: options.log });
         secrets.set(destination.routingKeySecretArn, randomBytes(16).toString("hex"));
-      } else {
+      } else if (destination.type === "webhook") {
         webhookReceiver ??= await startWebhookReceiver({ secret: webhookSecret, log: options.log });
         secrets.set(destination.signingSecretArn, webhookSecret);
+      } else if (destination.type === "slack") {
+        // The secret is the webhook's URL, as in Secrets Manager: the stand-in's.
+        slack ??= await startSlackStandIn({ log: options.log });
+        secrets.set(destination.webhookUrlSecretArn, slack.webhookUrl());
+      } else {
+        teams ??= await startTeamsStandIn({ log: options.log });
+        secrets.set(destination.workflowUrlSecretArn, teams.workflowUrl());
       }
     }
     if (pagerDuty) cleanup.push(pagerDuty.close);
     if (webhookReceiver) cleanup.push(webhookReceiver.close);
+    if (slack) cleanup.push(slack.close);
+    if (teams) cleanup.push(teams.close);
     const secretsManager = await startSecretsManagerStandIn(secrets);
     cleanup.push(secretsManager.close);
 
@@ -111,6 +128,8 @@ export async function startLocalDestinations(options: {
       deliveries,
       ...(pagerDuty === undefined ? {} : { pagerDuty }),
       ...(webhookReceiver === undefined ? {} : { webhookReceiver }),
+      ...(slack === undefined ? {} : { slack }),
+      ...(teams === undefined ? {} : { teams }),
       secretsManager,
       fanOut: (record) => fanOut(options.sqs, deliveries, record, options.log),
       close,

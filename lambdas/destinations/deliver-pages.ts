@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { PageDocument } from "../pages/page-document.js";
 import { type DeliveryOutcome, METRIC } from "../runtime/metric-names.js";
+import { ChatUrlError } from "./chat-url.js";
 import type { DeadLetterReason } from "./dead-letter.js";
 import { prepareRequest } from "./destination-requests.js";
 import { type DestinationSettings, secretArnOf } from "./destination-settings.js";
@@ -141,7 +142,7 @@ async function reportSent(
   }
 }
 
-const PERMANENT_ERRORS = [InvalidPageMessageError, PagerDutyEventError, WebhookSecretError];
+const PERMANENT_ERRORS = [InvalidPageMessageError, PagerDutyEventError, WebhookSecretError, ChatUrlError];
 
 async function deadLetterInvalid(
   deps: DeliveryDeps,

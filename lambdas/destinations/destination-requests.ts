@@ -1,8 +1,11 @@
 import type { PageDocument } from "../pages/page-document.js";
+import { readChatUrl } from "./chat-url.js";
 import type { DeliveryRequest } from "./delivery-request.js";
 import type { DestinationSettings } from "./destination-settings.js";
 import { buildPagerDutyRequest } from "./pagerduty-event.js";
+import { buildSlackRequest } from "./slack-message.js";
 import { readSigningKeys } from "./standard-webhook.js";
+import { buildTeamsRequest } from "./teams-message.js";
 import { buildWebhookRequest } from "./webhook-request.js";
 
 export interface RequestContext {
@@ -34,6 +37,14 @@ export function prepareRequest(
     case "webhook": {
       const keys = readSigningKeys(secret);
       return (nowMs) => buildWebhookRequest(page, destination.url, keys, nowMs);
+    }
+    case "slack": {
+      const request = buildSlackRequest(page, readChatUrl(secret, "Slack webhook URL"));
+      return () => request;
+    }
+    case "teams": {
+      const request = buildTeamsRequest(page, readChatUrl(secret, "Teams workflow URL"));
+      return () => request;
     }
   }
 }

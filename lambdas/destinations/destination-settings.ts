@@ -7,7 +7,7 @@ import * as z from "zod/mini";
  */
 
 /** The destination types the delivery function knows; each has a request builder in `destination-requests.ts`. */
-export const DESTINATION_TYPES = ["pagerduty", "webhook"] as const;
+export const DESTINATION_TYPES = ["pagerduty", "webhook", "slack", "teams"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** PagerDuty's Events API v2 endpoint (EU service regions use events.eu.pagerduty.com). */
@@ -31,6 +31,18 @@ export type DestinationSettings =
       readonly url: string;
       /** Secrets Manager secret whose SecretString is `whsec_<base64>` (several, space-separated, while rotating). */
       readonly signingSecretArn: string;
+    }
+  | {
+      readonly type: "slack";
+      readonly name: string;
+      /** Secrets Manager secret whose SecretString is the incoming webhook's URL (it lets anyone post). */
+      readonly webhookUrlSecretArn: string;
+    }
+  | {
+      readonly type: "teams";
+      readonly name: string;
+      /** Secrets Manager secret whose SecretString is the Workflows trigger's URL (signed: it lets anyone post). */
+      readonly workflowUrlSecretArn: string;
     };
 
 const name = z.string().check(z.regex(DESTINATION_NAME_PATTERN, "a lowercase name"));
@@ -45,6 +57,8 @@ const settingsSchema = z.discriminatedUnion("type", [
     eventsUrl: z._default(url, PAGERDUTY_EVENTS_URL),
   }),
   z.object({ type: z.literal("webhook"), name, url, signingSecretArn: arn }),
+  z.object({ type: z.literal("slack"), name, webhookUrlSecretArn: arn }),
+  z.object({ type: z.literal("teams"), name, workflowUrlSecretArn: arn }),
 ]);
 
 /** Thrown at cold start when the delivery function's environment is missing or malformed; names the variable. */
@@ -90,5 +104,9 @@ export function secretArnOf(destination: DestinationSettings): string {
       return destination.routingKeySecretArn;
     case "webhook":
       return destination.signingSecretArn;
+    case "slack":
+      return destination.webhookUrlSecretArn;
+    case "teams":
+      return destination.workflowUrlSecretArn;
   }
 }

@@ -9,6 +9,8 @@ import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeli
 import type { PagerDutyStandIn, StandInIncident } from "../../local/pagerduty-stand-in.js";
 import { loadOrCreatePreludeSigner, type PreludeSigner } from "../../local/prelude-signer.js";
 import { buildScenario } from "../../local/send-samples.js";
+import type { SlackStandIn } from "../../local/slack-stand-in.js";
+import type { TeamsStandIn } from "../../local/teams-stand-in.js";
 import type { WebhookReceiver } from "../../local/webhook-receiver.js";
 
 const APP_ID = "app_local";
@@ -78,6 +80,32 @@ function receiver(): WebhookReceiver {
   const standIn = running().destinations.webhookReceiver;
   if (standIn === undefined) throw new Error("no webhook receiver");
   return standIn;
+}
+
+function slack(): SlackStandIn {
+  const standIn = running().destinations.slack;
+  if (standIn === undefined) throw new Error("no Slack stand-in");
+  return standIn;
+}
+
+function teams(): TeamsStandIn {
+  const standIn = running().destinations.teams;
+  if (standIn === undefined) throw new Error("no Teams stand-in");
+  return standIn;
+}
+
+/** The title a chat shows: Slack's header block, the first text run of a Teams card. */
+function slackTitles(from: number): string[] {
+  return slack()
+    .posts.slice(from)
+    .map((post) => String((post.blocks[0]?.text as { text?: string } | undefined)?.text));
+}
+
+function teamsTitles(from: number): string[] {
+  return teams()
+    .posts.slice(from)
+    .map((post) => JSON.stringify(post.cards[0]?.body))
+    .map((body) => /"text":"([^"]*)"/.exec(body)?.[1] ?? "");
 }
 
 function delivery(type: string): LocalDelivery {
@@ -223,4 +251,53 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
     expect(letter?.MessageAttributes?.destination_status?.StringValue).toBe("410");
     expect(letter?.MessageAttributes?.destination?.StringValue).toBe("webhook");
   });
+
+  it("posts a burst's trigger and its resolve to Slack and to Teams, each checked against the vendor's limits", async () => {
+    const slackBefore = slack().posts.length;
+    const teamsBefore = teams().posts.length;
+
+    expect(await sendBurst()).toBe(200);
+
+    await eventually("the Slack resolve", () => (slack().posts.length >= slackBefore + 2 ? true : undefined));
+    await eventually("the Teams resolve", () => (teams().posts.length >= teamsBefore + 2 ? true : undefined));
+    // On a busy machine the burst may be detected after it went quiet: a delayed page, which is as good here.
+    const [slackTrigger, slackResolve] = slackTitles(slackBefore);
+    const [teamsTrigger, teamsResolve] = teamsTitles(teamsBefore);
+    expect(slackTrigger).toMatch(
+      /^(:red_circle: migration hook failing|:large_orange_circle: Delayed page: migration hook failed) for app app_local$/,
+    );
+    expect(slackResolve).toBe(":white_check_mark: Resolved: migration hook for app app_local");
+    expect(teamsTrigger).toMatch(
+      /^(migration hook failing|Delayed page: migration hook failed) for app app_local$/,
+    );
+    expect(teamsResolve).toBe("Resolved: migration hook for app app_local");
+    expect(lines.some((line) => line.startsWith("Slack stand-in: posted a message to webhook"))).toBe(true);
+    expect(lines.some((line) => line.startsWith("Teams stand-in: posted a card to workflow"))).toBe(true);
+  }, 120_000);
+
+  it("retries Slack's 429 while Teams is down, and Teams gets the page once it is back; a removed Slack webhook dead-letters", async () => {
+    const slackBefore = slack().posts.length;
+    const teamsBefore = teams().posts.length;
+    slack().misbehave({ status: 429, retryAfterSeconds: 1 });
+    teams().misbehave({ status: 503, times: 1_000_000 });
+
+    expect(await sendBurst()).toBe(200);
+
+    await eventually("the Slack trigger after the 429", () => slack().posts[slackBefore]);
+    expect(teams().posts).toHaveLength(teamsBefore);
+    teams().recover();
+    await eventually("the Teams trigger after the outage", () => teams().posts[teamsBefore]);
+    await eventually("both resolves", () =>
+      slack().posts.length >= slackBefore + 2 && teams().posts.length >= teamsBefore + 2 ? true : undefined,
+    );
+
+    slack().misbehave({ status: 404, times: 2 });
+    expect(await sendBurst()).toBe(200);
+    const [letter] = await eventually("the Slack dead letter", async () => {
+      const messages = await deadLetters(delivery("slack").deadLetterQueueUrl);
+      return messages.length > 0 ? messages : undefined;
+    });
+    expect(letter?.MessageAttributes?.destination_status?.StringValue).toBe("404");
+    expect(letter?.MessageAttributes?.delivery_error?.StringValue).toContain("no_service");
+  }, 120_000);
 });
