@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
 import type { LocalDelivery } from "../../local/local-destinations.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
@@ -14,7 +14,9 @@ import type { TeamsStandIn } from "../../local/teams-stand-in.js";
 import type { WebhookReceiver } from "../../local/webhook-receiver.js";
 
 const APP_ID = "app_local";
-const DEADLINE_MS = 60_000;
+const DEADLINE_MS = 120_000;
+// A burst, its retries and its resolve take seconds alone and minutes on a loaded machine: polled, never timed.
+const TEST_TIMEOUT_MS = 240_000;
 
 let root: string;
 let pipeline: LocalPipeline | undefined;
@@ -51,6 +53,12 @@ afterAll(async () => {
     sqs?.destroy();
     await rm(root, { recursive: true, force: true });
   }
+});
+
+// A test that failed mid-outage must not leave its misbehaviour queued for the next one.
+afterEach(() => {
+  pipeline?.destinations.pagerDuty?.recover();
+  pipeline?.destinations.webhookReceiver?.recover();
 });
 
 async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
@@ -147,7 +155,9 @@ async function deadLetters(queueUrl: string) {
   return Messages;
 }
 
-describe("delivering pages from the webhook POST to the destinations' stand-ins", () => {
+describe("delivering pages from the webhook POST to the destinations' stand-ins", {
+  timeout: TEST_TIMEOUT_MS,
+}, () => {
   it("opens one PagerDuty incident for a burst and closes it with the resolve; the webhook receiver verifies both", async () => {
     expect(await sendBurst()).toBe(200);
 
