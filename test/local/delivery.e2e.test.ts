@@ -14,6 +14,8 @@ import type { TeamsStandIn } from "../../local/teams-stand-in.js";
 import type { WebhookReceiver } from "../../local/webhook-receiver.js";
 
 const APP_ID = "app_local";
+// One app per test: each burst is its own group, so no test waits on another's burst to resolve.
+const APPS = [APP_ID, "app_retry", "app_outage", "app_refused", "app_gone"];
 const DEADLINE_MS = 120_000;
 // A burst, its retries and its resolve take seconds alone and minutes on a loaded machine: polled, never timed.
 const TEST_TIMEOUT_MS = 240_000;
@@ -29,7 +31,7 @@ beforeAll(async () => {
   pipeline = await startLocalPipeline({
     root,
     port: 0,
-    appIds: [APP_ID],
+    appIds: APPS,
     // Quiet after 6 s (the sample's failures span 5 s), so recovery resolves a burst soon after its last failure; retries come back after 1 s.
     context: { migrationQuietSeconds: "6" },
     visibilityTimeoutSeconds: 1,
@@ -123,8 +125,8 @@ function delivery(type: string): LocalDelivery {
 }
 
 /** Posts the `npm run send -- burst` sample; answers its HTTP status. */
-async function sendBurst(): Promise<number> {
-  const [request] = buildScenario("burst", { appId: APP_ID, signer });
+async function sendBurst(appId = APP_ID): Promise<number> {
+  const [request] = buildScenario("burst", { appId, signer });
   if (request === undefined) throw new Error("no burst sample");
   const response = await fetch(running().state.webhookUrl, {
     method: request.method,
@@ -189,7 +191,7 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
     pagerDuty().misbehave({ status: 429, retryAfterSeconds: 1 });
     pagerDuty().misbehave({ status: 500, times: 2 });
 
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_retry")).toBe(200);
 
     const incident = await eventually("the incident after the retries", () => pagerDuty().incidents[before]);
     await resolvedIncident(incident.dedupKey);
@@ -202,7 +204,7 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
     const receivedBefore = receiver().received.length;
     pagerDuty().misbehave({ status: 503, times: 1_000_000 });
 
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_outage")).toBe(200);
 
     const trigger = await eventually("the webhook trigger during the PagerDuty outage", () =>
       receiver()
@@ -224,7 +226,7 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
     const receivedBefore = receiver().received.length;
     pagerDuty().misbehave({ status: 400 });
 
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_refused")).toBe(200);
 
     const [letter] = await eventually("the dead-lettered trigger", async () => {
       const messages = await deadLetters(delivery("pagerduty").deadLetterQueueUrl);
@@ -252,7 +254,7 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
   it("dead-letters a page the webhook receiver refuses for good (410 Gone)", async () => {
     receiver().misbehave({ status: 410 });
 
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_gone")).toBe(200);
 
     const [letter] = await eventually("the webhook's dead letter", async () => {
       const messages = await deadLetters(delivery("webhook").deadLetterQueueUrl);
