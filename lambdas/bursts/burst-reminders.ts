@@ -41,6 +41,8 @@ export async function sendDueReminder(
   }
   const number = dueReminder(Date.parse(burst.pagedAt), minutes * 60_000, nowMs);
   if (number < 1 || number <= (burst.remindersSent ?? 0)) return undefined;
+  // A silence set after the page holds its reminders too, as an Alertmanager silence holds repeats.
+  if (await deps.silences?.active(burst.group.appId, burst.group.hook, nowMs)) return undefined;
   const leaseMs = deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   if (!(await claimReminder(deps.tables, burst, number, nowMs, leaseMs))) return undefined;
   try {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BurstPage } from "../../lambdas/pages/burst-page.js";
 import { closeQuietBursts } from "../../lambdas/recovery/close-quiet-bursts.js";
 import { DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
+import { createSilence } from "../../lambdas/silences/silence-store.js";
 import { migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 
@@ -72,6 +73,27 @@ describe("reminders", () => {
 
     expect(harness.pager.pages.map((sent) => sent.action)).toEqual(["trigger"]);
     expect(harness.pager.pages.some((sent) => sent.reminder !== undefined)).toBe(false);
+  });
+
+  it("holds reminders while a silence set after the page covers the burst, and resumes when it ends", async () => {
+    await start(1);
+    const silence = {
+      appId: harness.pager.pages[0]?.appId ?? "",
+      hook: "migration" as const,
+      startsAtMs: BASE + 30_000,
+      endsAtMs: BASE + 3 * MINUTE + 30_000,
+      reason: "planned database work",
+      createdBy: "alice",
+    };
+    await createSilence(harness.burstTables, silence, BASE + 30_000);
+
+    await runMinutes(5);
+
+    // Minutes 1 to 3 fall in the silence; minute 4 is reminder 4 (missed intervals are not caught up).
+    expect(reminders().map((sent) => [sent.reminder?.number, sent.at])).toEqual([
+      [4, "2026-11-20T10:04:00.000Z"],
+      [5, "2026-11-20T10:05:00.000Z"],
+    ]);
   });
 
   it("sends one reminder for an interval however often the run is retried", async () => {
