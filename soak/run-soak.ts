@@ -49,6 +49,11 @@ import {
 
 export interface SoakOptions {
   readonly seed: string | number;
+  /**
+   * Concurrent processor invocations: a number, or "stack" for the event source's maximum concurrency.
+   * @default "stack"
+   */
+  readonly processorConcurrency?: number | "stack";
   /** Webhook POSTs to send, backlog and live phase together (live clusters come on top). */
   readonly batches: number;
   /** How long the live phase runs, seconds. */
@@ -240,7 +245,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
           }
         };
       },
-      processorConcurrency: "stack",
+      processorConcurrency: options.processorConcurrency ?? "stack",
       onDelivery: (delivery) => deliveries.push(delivery),
     });
     mark("start", since);
@@ -467,7 +472,10 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         jwks: secondAppJwks.stats(),
       },
       concurrency: {
-        allowed: running.settings.eventSource.maximumConcurrency ?? 1,
+        allowed:
+          options.processorConcurrency === undefined || options.processorConcurrency === "stack"
+            ? (running.settings.eventSource.maximumConcurrency ?? 1)
+            : options.processorConcurrency,
         peak: peakInFlight,
       },
     });

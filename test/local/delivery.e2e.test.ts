@@ -15,7 +15,16 @@ import type { WebhookReceiver } from "../../local/webhook-receiver.js";
 
 const APP_ID = "app_local";
 // One app per test: each burst is its own group, so no test waits on another's burst to resolve.
-const APPS = [APP_ID, "app_retry", "app_outage", "app_refused", "app_gone"];
+const APPS = [
+  APP_ID,
+  "app_retry",
+  "app_outage",
+  "app_refused",
+  "app_gone",
+  "app_chat",
+  "app_chat_down",
+  "app_chat_gone",
+];
 const DEADLINE_MS = 120_000;
 // A burst, its retries and its resolve take seconds alone and minutes on a loaded machine: polled, never timed.
 const TEST_TIMEOUT_MS = 240_000;
@@ -105,17 +114,18 @@ function teams(): TeamsStandIn {
 }
 
 /** The title a chat shows: Slack's header block, the first text run of a Teams card. */
-function slackTitles(from: number): string[] {
+/** The titles of the Slack messages about one app's bursts: every test bursts an app of its own. */
+function slackTitles(appId: string): string[] {
   return slack()
-    .posts.slice(from)
-    .map((post) => String((post.blocks[0]?.text as { text?: string } | undefined)?.text));
+    .posts.map((post) => String((post.blocks[0]?.text as { text?: string } | undefined)?.text))
+    .filter((title) => title.endsWith(`for app ${appId}`));
 }
 
-function teamsTitles(from: number): string[] {
+function teamsTitles(appId: string): string[] {
   return teams()
-    .posts.slice(from)
-    .map((post) => JSON.stringify(post.cards[0]?.body))
-    .map((body) => /"text":"([^"]*)"/.exec(body)?.[1] ?? "");
+    .posts.map((post) => JSON.stringify(post.cards[0]?.body))
+    .map((body) => /"text":"([^"]*)"/.exec(body)?.[1] ?? "")
+    .filter((title) => title.endsWith(`for app ${appId}`));
 }
 
 function delivery(type: string): LocalDelivery {
@@ -265,51 +275,46 @@ describe("delivering pages from the webhook POST to the destinations' stand-ins"
   });
 
   it("posts a burst's trigger and its resolve to Slack and to Teams, each checked against the vendor's limits", async () => {
-    const slackBefore = slack().posts.length;
-    const teamsBefore = teams().posts.length;
+    expect(await sendBurst("app_chat")).toBe(200);
 
-    expect(await sendBurst()).toBe(200);
-
-    await eventually("the Slack resolve", () => (slack().posts.length >= slackBefore + 2 ? true : undefined));
-    await eventually("the Teams resolve", () => (teams().posts.length >= teamsBefore + 2 ? true : undefined));
+    await eventually("the Slack resolve", () => (slackTitles("app_chat").length >= 2 ? true : undefined));
+    await eventually("the Teams resolve", () => (teamsTitles("app_chat").length >= 2 ? true : undefined));
     // On a busy machine the burst may be detected after it went quiet: a delayed page, which is as good here.
-    const [slackTrigger, slackResolve] = slackTitles(slackBefore);
-    const [teamsTrigger, teamsResolve] = teamsTitles(teamsBefore);
+    const [slackTrigger, slackResolve] = slackTitles("app_chat");
+    const [teamsTrigger, teamsResolve] = teamsTitles("app_chat");
     expect(slackTrigger).toMatch(
-      /^(:red_circle: migration hook failing|:large_orange_circle: Delayed page: migration hook failed) for app app_local$/,
+      /^(:red_circle: migration hook failing|:large_orange_circle: Delayed page: migration hook failed) for app app_chat$/,
     );
-    expect(slackResolve).toBe(":white_check_mark: Resolved: migration hook for app app_local");
+    expect(slackResolve).toBe(":white_check_mark: Resolved: migration hook for app app_chat");
     expect(teamsTrigger).toMatch(
-      /^(migration hook failing|Delayed page: migration hook failed) for app app_local$/,
+      /^(migration hook failing|Delayed page: migration hook failed) for app app_chat$/,
     );
-    expect(teamsResolve).toBe("Resolved: migration hook for app app_local");
+    expect(teamsResolve).toBe("Resolved: migration hook for app app_chat");
     expect(lines.some((line) => line.startsWith("Slack stand-in: posted a message to webhook"))).toBe(true);
     expect(lines.some((line) => line.startsWith("Teams stand-in: posted a card to workflow"))).toBe(true);
   }, 120_000);
 
   it("retries Slack's 429 while Teams is down, and Teams gets the page once it is back; a removed Slack webhook dead-letters", async () => {
-    const slackBefore = slack().posts.length;
-    const teamsBefore = teams().posts.length;
     slack().misbehave({ status: 429, retryAfterSeconds: 1 });
     teams().misbehave({ status: 503, times: 1_000_000 });
 
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_chat_down")).toBe(200);
 
-    await eventually("the Slack trigger after the 429", () => slack().posts[slackBefore]);
-    expect(teams().posts).toHaveLength(teamsBefore);
+    await eventually("the Slack trigger after the 429", () => slackTitles("app_chat_down")[0]);
+    expect(teamsTitles("app_chat_down")).toEqual([]);
     teams().recover();
-    await eventually("the Teams trigger after the outage", () => teams().posts[teamsBefore]);
+    await eventually("the Teams trigger after the outage", () => teamsTitles("app_chat_down")[0]);
     await eventually("both resolves", () =>
-      slack().posts.length >= slackBefore + 2 && teams().posts.length >= teamsBefore + 2 ? true : undefined,
+      slackTitles("app_chat_down").length >= 2 && teamsTitles("app_chat_down").length >= 2 ? true : undefined,
     );
 
     slack().misbehave({ status: 404, times: 2 });
-    expect(await sendBurst()).toBe(200);
+    expect(await sendBurst("app_chat_gone")).toBe(200);
     const [letter] = await eventually("the Slack dead letter", async () => {
       const messages = await deadLetters(delivery("slack").deadLetterQueueUrl);
       return messages.length > 0 ? messages : undefined;
     });
     expect(letter?.MessageAttributes?.destination_status?.StringValue).toBe("404");
     expect(letter?.MessageAttributes?.delivery_error?.StringValue).toContain("no_service");
-  }, 120_000);
+  }, 180_000);
 });

@@ -129,8 +129,8 @@ describe("a silence", () => {
     const quiet = await harness.recover(BASE + 5 * 60_000);
     const afterEnd = await harness.recover(BASE + 2 * HOUR);
 
-    expect(quiet).toEqual({ open: 1, paged: 0, resolved: 1 });
-    expect(afterEnd).toEqual({ open: 0, paged: 0, resolved: 0 });
+    expect(quiet).toEqual({ open: 1, paged: 0, resolved: 1, reminded: 0 });
+    expect(afterEnd).toEqual({ open: 0, paged: 0, resolved: 0, reminded: 0 });
     expect(harness.pager.pages).toEqual([]);
     const burst = await burstOf({ appId: APP_ID, hook: "migration" }, BASE);
     expect(burst).toMatchObject({
