@@ -27,7 +27,6 @@ import {
 const config = loadConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-const batch = new BatchProcessor(EventType.SQS);
 
 if (config.signatureVerification === "off") {
   logger.warn(
@@ -109,6 +108,8 @@ export async function handler(event: SQSEvent, context: Context) {
   };
 
   try {
+    // A processor per invocation: its state is one batch's, and `npm start` runs several invocations at once.
+    const batch = new BatchProcessor(EventType.SQS);
     return await processPartialResponse(event, handleRecord, batch, { context });
   } finally {
     recorder.flush(metrics);

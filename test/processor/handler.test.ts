@@ -116,6 +116,21 @@ describe("processor handler", () => {
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
+  it("answers each of two invocations running at once in one process with its own failures", async () => {
+    // Lambda runs one invocation per process, but `npm start` and the soak run several in one: the batch
+    // state must belong to the invocation, or one invocation's answer carries the other's records.
+    const throttled = sqsRecord(signed([migrationFailure({ dispatch_id: "throttled-event" })]), "msg-slow");
+    const healthy = [1, 2, 3].map((n) => sqsRecord(signed([migrationFailure()]), `msg-healthy-${n}`));
+
+    const [first, second] = await Promise.all([
+      handler(sqsEvent([throttled, sqsRecord(signed([migrationFailure()]), "msg-beside")]), context),
+      handler(sqsEvent(healthy), context),
+    ]);
+
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: "msg-slow" }] });
+    expect(second).toEqual({ batchItemFailures: [] });
+  });
+
   it("publishes the page to the configured topic when a burst crosses the threshold", async () => {
     const now = Date.now();
     const events = Array.from({ length: 5 }, (_, index) =>
