@@ -1,4 +1,5 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { PublishRecord } from "./sns-stand-in.js";
 
@@ -24,6 +25,20 @@ export function createLocalPager(options: LocalPagerOptions): (record: PublishRe
     await appendFile(options.file, `${JSON.stringify(record)}\n`, "utf8");
     options.print(formatForTerminal(record, options.color));
   };
+}
+
+/**
+ * The pages in the pager file so far. Only whole lines: a page is tens of kilobytes, and a reader may come
+ * while one is being appended.
+ */
+export async function readPagerFile(file: string): Promise<PublishRecord[]> {
+  if (!existsSync(file)) return [];
+  const text = await readFile(file, "utf8");
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as PublishRecord);
 }
 
 /** A page as the terminal shows it: a banner with the action, the subject, the text for people. */

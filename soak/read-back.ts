@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import {
   DeleteMessageCommand,
@@ -10,7 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Hook } from "../lambdas/runtime/hooks.js";
 import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
-import type { PublishRecord } from "../local/sns-stand-in.js";
+import { readPagerFile } from "../local/local-pager.js";
 import type { DeadLetter, IntakeRecord, PageSeen, StoredEvent } from "./invariants.js";
 
 type Item = Record<string, AttributeValue>;
@@ -90,10 +88,7 @@ export async function readState(client: DynamoDBClient, stateTableName: string):
 
 /** The pages the local pager wrote: the JSON document of each publish (what HTTPS, SQS and Lambda subscribers get). */
 export async function readPages(pagerFile: string): Promise<PageSeen[]> {
-  if (!existsSync(pagerFile)) return [];
-  const lines = (await readFile(pagerFile, "utf8")).split("\n").filter((line) => line.trim() !== "");
-  return lines.map((line) => {
-    const record = JSON.parse(line) as PublishRecord;
+  return (await readPagerFile(pagerFile)).map((record) => {
     const json = typeof record.Message === "string" ? record.Message : (record.Message.sqs ?? "{}");
     const document = JSON.parse(json) as {
       event_action: "trigger" | "resolve";

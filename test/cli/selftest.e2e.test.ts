@@ -1,10 +1,10 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { VERIFICATION_TOKEN_FILE } from "../../local/local-files.js";
+import { readPagerFile } from "../../local/local-pager.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
 import { LOCAL_DIRECTORY } from "../../local/pipeline-state.js";
 import type { PublishRecord } from "../../local/sns-stand-in.js";
@@ -79,12 +79,7 @@ function verdictOf(hops: readonly HopJson[], name: string): HopJson {
 }
 
 async function readPages(): Promise<PublishRecord[]> {
-  const file = pipeline?.state.pagerFile ?? "";
-  if (!existsSync(file)) return [];
-  return (await readFile(file, "utf8"))
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as PublishRecord);
+  return readPagerFile(pipeline?.state.pagerFile ?? "");
 }
 
 describe("npx hookwatch selftest --local", () => {

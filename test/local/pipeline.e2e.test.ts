@@ -7,6 +7,7 @@ import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_HEADERS } from "../../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
+import { readPagerFile } from "../../local/local-pager.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
 import { PIPELINE_STATE_FILE } from "../../local/pipeline-state.js";
 import {
@@ -145,13 +146,7 @@ async function intakeRecords(prefix: string, requestId: string) {
 }
 
 async function readPages(): Promise<PublishRecord[]> {
-  const file = running().state.pagerFile;
-  if (!existsSync(file)) return [];
-  const text = await readFile(file, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as PublishRecord);
+  return readPagerFile(running().state.pagerFile);
 }
 
 describe("the local pipeline, end to end over HTTP", () => {

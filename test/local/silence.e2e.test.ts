@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
+import { readPagerFile } from "../../local/local-pager.js";
 import { type LocalPipeline, startLocalPipeline } from "../../local/local-pipeline.js";
 import { loadOrCreatePreludeSigner, type PreludeSigner } from "../../local/prelude-signer.js";
 import { buildScenario } from "../../local/send-samples.js";
@@ -71,13 +71,9 @@ async function sendBurst(appId: string): Promise<void> {
 }
 
 async function pagesOf(appId: string): Promise<PublishRecord[]> {
-  const file = pipeline?.state.pagerFile ?? "";
-  if (!existsSync(file)) return [];
-  return (await readFile(file, "utf8"))
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as PublishRecord)
-    .filter((record) => record.MessageAttributes.app_id?.StringValue === appId);
+  return (await readPagerFile(pipeline?.state.pagerFile ?? "")).filter(
+    (record) => record.MessageAttributes.app_id?.StringValue === appId,
+  );
 }
 
 interface BurstJson {

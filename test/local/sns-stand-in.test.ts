@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatPage } from "../../lambdas/pages/page-format.js";
 import { publishPage } from "../../lambdas/pages/sns-pager.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.js";
-import { createLocalPager, formatForTerminal } from "../../local/local-pager.js";
+import { createLocalPager, formatForTerminal, readPagerFile } from "../../local/local-pager.js";
 import { type PublishRecord, type SnsStandIn, startSnsStandIn } from "../../local/sns-stand-in.js";
 import { buildResolvePage, buildTriggerPage } from "../helpers/burst-page-factory.js";
 
@@ -119,6 +119,29 @@ describe("the local pager", () => {
       expect(printed[0]).toContain("PAGE RESOLVE");
       expect(printed[0]).toContain("Subject: hookwatch: resolved");
       expect(printed[0]).toContain("the hook answers again");
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("reads back only whole pages while one is still being appended", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "hookwatch-pager-"));
+    const file = join(directory, "pages.jsonl");
+    const record: PublishRecord = {
+      MessageId: "m-1",
+      ReceivedAt: "2026-11-21T09:15:00.000Z",
+      TopicArn: TOPIC_ARN,
+      Message: "the hook is down",
+      MessageAttributes: {},
+    };
+    try {
+      expect(await readPagerFile(file)).toEqual([]);
+      const second = JSON.stringify({ ...record, MessageId: "m-2" });
+      await appendFile(file, `${JSON.stringify(record)}\n${second.slice(0, 40)}`);
+
+      expect(await readPagerFile(file)).toEqual([record]);
+      await appendFile(file, `${second.slice(40)}\n`);
+      expect((await readPagerFile(file)).map((page) => page.MessageId)).toEqual(["m-1", "m-2"]);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
