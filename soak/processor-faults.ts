@@ -11,13 +11,18 @@ export class ProcessorCrashError extends Error {
   override name = "ProcessorCrashError";
 }
 
+/** Thrown where Lambda's timeout stops the invocation; as with a crash, nothing after it reaches AWS. */
+export class ProcessorTimeoutError extends Error {
+  override name = "ProcessorTimeoutError";
+}
+
 /** One delivery of one message to the processor, as the soak saw it. */
 export interface Attempt {
   readonly requestId: string;
   readonly messageId: string;
   readonly receiveCount: number;
   readonly invocation: number;
-  readonly outcome: "ok" | "failed" | "crashed";
+  readonly outcome: "ok" | "failed" | "crashed" | "timed out";
   /** Why a failed or crashed attempt failed, when an injected fault explains it. */
   readonly explanation?: string;
   /** What the invocation saw that no injected fault explains (errors of SDK calls, the handler's own). */
@@ -39,6 +44,8 @@ export interface SdkCallStats {
 export interface ProcessorFaultStats {
   readonly invocations: number;
   readonly crashes: number;
+  /** Invocations stopped by the function's timeout, as Lambda stops them. */
+  readonly timeouts: number;
   readonly poisonCrashes: number;
   readonly processor: SdkCallStats;
   readonly recovery: SdkCallStats;
@@ -70,6 +77,10 @@ interface Invocation {
   readonly crashAfter?: number;
   calls: number;
   crashed: boolean;
+  timedOut: boolean;
+  readonly startedAt: number;
+  /** When the invocation's last SDK call was answered: a timed-out invocation that was still working. */
+  lastAnswerAt: number;
   injectedErrors: number;
   retries: number;
   slowCalls: number;
@@ -163,6 +174,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
   let invocations = 0;
   let crashes = 0;
   let poisonCrashes = 0;
+  let timeouts = 0;
   const sdk = {
     processor: { calls: 0, injectedErrors: 0, retries: 0 },
     recovery: { calls: 0, injectedErrors: 0, retries: 0 },
@@ -211,7 +223,11 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     for (const write of claimWrites(input)) {
       if (failure === undefined) {
         if (write.action === "take") {
-          liveClaims.set(write.key, { holder: holderOf(invocation), takenAt: Date.now(), note: "" });
+          liveClaims.set(write.key, {
+            holder: holderOf(invocation),
+            takenAt: Date.now(),
+            note: endedAs(invocation),
+          });
         } else liveClaims.delete(write.key);
         if (write.action === "complete")
           completed.set(write.key, { by: holderOf(invocation), at: Date.now() });
@@ -242,9 +258,13 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     }
   }
 
+  /** How a claim's holder ended when it ended without giving the claim back. */
+  const endedAs = (invocation: Invocation | undefined) =>
+    invocation?.timedOut ? ", which timed out" : invocation?.crashed ? ", which crashed" : "";
+
   function abandonClaims(invocation: Invocation): void {
     for (const claim of liveClaims.values()) {
-      if (claim.holder === holderOf(invocation)) claim.note = ", which crashed";
+      if (claim.holder === holderOf(invocation)) claim.note = endedAs(invocation);
     }
   }
 
@@ -256,6 +276,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
   async function observeCall(next: (args: unknown) => Promise<unknown>, args: unknown): Promise<unknown> {
     const invocation = store.getStore();
     const counters = invocation === undefined ? sdk.recovery : sdk.processor;
+    if (invocation?.timedOut) throw new ProcessorTimeoutError("the invocation timed out before this call");
     if (invocation?.crashed) throw new ProcessorCrashError("the processor crashed before this call");
     const started = Date.now();
     counters.calls += 1;
@@ -288,7 +309,9 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
   }
 
   function afterCall(invocation: Invocation, retries: number, durationMs: number): void {
+    if (invocation.timedOut) throw new ProcessorTimeoutError("the invocation timed out during this call");
     invocation.calls += 1;
+    invocation.lastAnswerAt = Date.now();
     invocation.retries += retries;
     if (durationMs >= SLOW_CALL_MS) invocation.slowCalls += 1;
     if (
@@ -319,6 +342,9 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           number: invocations,
           calls: 0,
           crashed: true,
+          timedOut: false,
+          startedAt: started,
+          lastAnswerAt: started,
           injectedErrors: 0,
           retries: 0,
           slowCalls: 0,
@@ -348,6 +374,9 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         ...(crashAfter === undefined ? {} : { crashAfter }),
         calls: 0,
         crashed: false,
+        timedOut: false,
+        startedAt: started,
+        lastAnswerAt: started,
         injectedErrors: 0,
         retries: 0,
         slowCalls: 0,
@@ -359,17 +388,32 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         invocation.crash = reject;
       });
       crashed.catch(() => undefined);
+      // Lambda stops the function at its timeout: its work in flight may land, nothing after it is sent.
+      let timer: NodeJS.Timeout | undefined;
+      const remainingMs = context.getRemainingTimeInMillis?.();
+      const timedOut = new Promise<never>((_, reject) => {
+        if (remainingMs === undefined) return;
+        timer = setTimeout(() => {
+          invocation.timedOut = true;
+          abandonClaims(invocation);
+          reject(new ProcessorTimeoutError(`timed out after ${Date.now() - started} ms`));
+        }, remainingMs);
+      });
+      timedOut.catch(() => undefined);
       const running = store.run(invocation, () => handler(event, context));
       running.catch(() => undefined);
 
       let result: unknown;
       let thrown: unknown;
       try {
-        result = await Promise.race([running, crashed]);
+        result = await Promise.race([running, crashed, timedOut]);
       } catch (error) {
         thrown = error;
+      } finally {
+        clearTimeout(timer);
       }
-      if (invocation.crashed) crashes += 1;
+      if (invocation.timedOut) timeouts += 1;
+      else if (invocation.crashed) crashes += 1;
       recordAttempts(records, invocation, result, thrown, Date.now() - started, false);
       if (thrown !== undefined) throw thrown;
       return result;
@@ -391,10 +435,18 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     );
     for (const record of records) {
       const failed = thrown !== undefined || failedIds.has(record.messageId);
-      const outcome = invocation.crashed ? "crashed" : failed ? "failed" : "ok";
+      const outcome = invocation.timedOut
+        ? "timed out"
+        : invocation.crashed
+          ? "crashed"
+          : failed
+            ? "failed"
+            : "ok";
       let explanation: string | undefined;
       let unexplained: string | undefined;
-      if (outcome === "crashed") {
+      if (outcome === "timed out") {
+        [explanation, unexplained] = explainTimeout(invocation, records.length, durationMs);
+      } else if (outcome === "crashed") {
         explanation = poison ? "a poison message in the batch crashed the processor" : "crash injected";
       } else if (outcome === "failed") {
         [explanation, unexplained] = explainFailure(
@@ -434,6 +486,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
       invocations,
       crashes,
       poisonCrashes,
+      timeouts,
       processor: { ...sdk.processor },
       recovery: { ...sdk.recovery },
     }),
@@ -474,6 +527,25 @@ function explainFailure(
     ...(thrown === undefined ? [] : [`handler threw: ${describe(thrown)}`]),
   ];
   return [undefined, tally(seen) || "reported as failed with no error seen"];
+}
+
+/**
+ * A slow invocation is the environment's (DynamoDB Local, the injected slow calls and retries), a stuck one
+ * is hookwatch's: the timeout is explained only if the invocation was still getting answers from AWS at the
+ * end, within the SDK's own request timeout of its deadline.
+ */
+export const WORKING_UNTIL_MS = 6_000;
+
+function explainTimeout(
+  invocation: Invocation,
+  messages: number,
+  durationMs: number,
+): [explanation: string | undefined, unexplained: string | undefined] {
+  const quietMs = durationMs - (invocation.lastAnswerAt - invocation.startedAt);
+  const work = `${messages} message(s), ${invocation.calls} SDK calls (${invocation.slowCalls} slow, ${invocation.retries} SDK retries)`;
+  return quietMs <= WORKING_UNTIL_MS
+    ? [`timed out while working: ${work}, the last answered ${quietMs} ms before the timeout`, undefined]
+    : [undefined, `timed out stuck: no SDK call answered in its last ${quietMs} ms (${work})`];
 }
 
 /** Errors as read in a counterexample: each different one once, with how often it came. */

@@ -27,7 +27,7 @@ export function formatSummary(result: SoakResult): string {
     `faults      ${proxy("DynamoDB", faults.dynamodb)}`,
     `            ${proxy("SNS", faults.sns)}`,
     `            JWKS of the second app: key ${faults.jwks.rotated ? "rotated" : "not rotated"}, ${faults.jwks.refused} of ${faults.jwks.requests} fetches refused during the outage`,
-    `            processor: ${sdk.invocations} invocations, at most ${result.concurrency.peak} at once (the stack allows ${result.concurrency.allowed}), ${sdk.crashes} crashed (${sdk.poisonCrashes} by a poison message)`,
+    `            processor: ${sdk.invocations} invocations, at most ${result.concurrency.peak} at once (the stack allows ${result.concurrency.allowed}), ${sdk.crashes} crashed (${sdk.poisonCrashes} by a poison message), ${sdk.timeouts} timed out`,
     `            SDK calls: processor ${sdk.processor.calls} (${sdk.processor.retries} SDK retries, ${sdk.processor.injectedErrors} faults reached hookwatch), recovery ${sdk.recovery.calls} (${sdk.recovery.retries} retries, ${sdk.recovery.injectedErrors} reached it)`,
     `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed, ${deliveries.outlasted} outlasted the visibility timeout; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
     `pages       ${pages.triggers} triggers (${pages.delayedTriggers} delayed), ${pages.resolves} resolves; ${pages.repeats} repeated publishes`,

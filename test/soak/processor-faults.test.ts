@@ -11,7 +11,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
 import { RetryLaterError } from "../../lambdas/runtime/retry-later-error.js";
 import { FAULT_MARKER } from "../../soak/fault-proxy.js";
-import { claimWrites, createProcessorFaults, ProcessorCrashError } from "../../soak/processor-faults.js";
+import {
+  claimWrites,
+  createProcessorFaults,
+  ProcessorCrashError,
+  ProcessorTimeoutError,
+  WORKING_UNTIL_MS,
+} from "../../soak/processor-faults.js";
 import { createSeededRandom } from "../../soak/seeded-random.js";
 import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";
 import { createTestTables } from "../helpers/test-tables.js";
@@ -108,6 +114,85 @@ describe("processor crashes", () => {
       "ok",
       "ok",
     ]);
+  });
+});
+
+describe("processor timeouts", () => {
+  /** A context whose deadline is `ms` away, as the poller gives each invocation. */
+  const withDeadline = (ms: number) => {
+    const deadline = Date.now() + ms;
+    return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
+  };
+
+  /** A handler that writes items one after another, `pauseMs` apart, until told to stop. */
+  function writingUntilStopped(prefix: string, pauseMs: number) {
+    let stopped = false;
+    let count = 0;
+    const done = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      while (!stopped) {
+        await dynamodb.send(
+          new PutItemCommand({ TableName: eventsTable, Item: { dispatch_id: { S: `${prefix}-${count}` } } }),
+        );
+        count += 1;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    })();
+    return { done, stop: () => (stopped = true), written: () => count };
+  }
+
+  it("stop the invocation at its deadline as Lambda does: nothing is written after it, and a working one is explained", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("timeout"), crashRate: 0 });
+    const prefix = randomUUID();
+    let writer: ReturnType<typeof writingUntilStopped> | undefined;
+    const handler = async () => {
+      writer = writingUntilStopped(prefix, 20);
+      await writer.done;
+      return { batchItemFailures: [] };
+    };
+
+    await expect(faults.wrap(handler)(eventOf("{}"), withDeadline(1_500))).rejects.toThrow(
+      ProcessorTimeoutError,
+    );
+    const atDeadline = writer?.written() ?? 0;
+    // The handler's next write is refused, as a process Lambda stopped sends nothing more.
+    await expect(writer?.done).rejects.toThrow(ProcessorTimeoutError);
+    writer?.stop();
+
+    expect(atDeadline).toBeGreaterThan(0);
+    const { Item: beyond } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: eventsTable,
+        Key: { dispatch_id: { S: `${prefix}-${atDeadline + 1}` } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(beyond).toBeUndefined();
+    const [attempt] = faults.attempts();
+    expect(attempt?.outcome).toBe("timed out");
+    expect(attempt?.explanation).toMatch(/^timed out while working: 1 message\(s\), \d+ SDK calls/);
+    expect(faults.stats().timeouts).toBe(1);
+    expect(faults.stats().crashes).toBe(0);
+  });
+
+  it("leave an invocation that stopped getting answers long before its deadline unexplained: stuck is hookwatch's", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("stuck"), crashRate: 0 });
+    const never = new Promise<never>(() => {});
+    const handler = async () => {
+      await dynamodb.send(
+        new PutItemCommand({ TableName: eventsTable, Item: { dispatch_id: { S: randomUUID() } } }),
+      );
+      return never;
+    };
+
+    await expect(faults.wrap(handler)(eventOf("{}"), withDeadline(WORKING_UNTIL_MS + 2_000))).rejects.toThrow(
+      ProcessorTimeoutError,
+    );
+
+    const [attempt] = faults.attempts();
+    expect(attempt?.outcome).toBe("timed out");
+    expect(attempt?.explanation).toBeUndefined();
+    expect(attempt?.unexplained).toMatch(/^timed out stuck: no SDK call answered in its last \d+ ms/);
   });
 });
 
