@@ -92,6 +92,28 @@ interface Invocation {
   crash?: (error: ProcessorCrashError) => void;
 }
 
+/** An invocation before its first call. */
+function newInvocation(
+  number: number,
+  startedAt: number,
+  how: { readonly crashed: boolean; readonly crashAfter?: number },
+): Invocation {
+  return {
+    number,
+    ...how,
+    calls: 0,
+    timedOut: false,
+    startedAt,
+    lastAnswerAt: startedAt,
+    injectedErrors: 0,
+    retries: 0,
+    slowCalls: 0,
+    otherErrors: [],
+    claimWaits: [],
+    recordErrors: new Map(),
+  };
+}
+
 type CallObserver = (next: (args: unknown) => Promise<unknown>, args: unknown) => Promise<unknown>;
 type FailureObserver = (record: SQSRecord, error: unknown) => void;
 /** The instance whose handler ran last; the hooks are added once per process, so only one observes. */
@@ -338,20 +360,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         // A poison message kills the function before it does anything, on every delivery, batchmates and all.
         crashes += 1;
         poisonCrashes += 1;
-        const crashed: Invocation = {
-          number: invocations,
-          calls: 0,
-          crashed: true,
-          timedOut: false,
-          startedAt: started,
-          lastAnswerAt: started,
-          injectedErrors: 0,
-          retries: 0,
-          slowCalls: 0,
-          otherErrors: [],
-          claimWaits: [],
-          recordErrors: new Map(),
-        };
+        const crashed = newInvocation(invocations, started, { crashed: true });
         recordAttempts(
           records,
           crashed,
@@ -369,21 +378,10 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         enabled && options.random.chance(options.crashRate)
           ? options.random.int(1, 4 * records.length + 4)
           : undefined;
-      const invocation: Invocation = {
-        number: invocations,
-        ...(crashAfter === undefined ? {} : { crashAfter }),
-        calls: 0,
+      const invocation = newInvocation(invocations, started, {
         crashed: false,
-        timedOut: false,
-        startedAt: started,
-        lastAnswerAt: started,
-        injectedErrors: 0,
-        retries: 0,
-        slowCalls: 0,
-        otherErrors: [],
-        claimWaits: [],
-        recordErrors: new Map(),
-      };
+        ...(crashAfter === undefined ? {} : { crashAfter }),
+      });
       const crashed = new Promise<never>((_, reject) => {
         invocation.crash = reject;
       });
