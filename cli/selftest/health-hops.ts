@@ -1,5 +1,6 @@
 import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { readTables, suggest } from "../commands/context.js";
+import { plural } from "../format.js";
 import { listIntakeRecords } from "../queries.js";
 import { readQueueDepth } from "../queues.js";
 import { failed, type HopResult, notVerifiable, verified } from "./hop-result.js";
@@ -7,7 +8,7 @@ import { PROBE_KEY_ID_PREFIX } from "./probe-request.js";
 import type { SelftestTarget, StackAccess } from "./selftest-target.js";
 
 export const HEALTH_HOPS = {
-  queues: "queues: webhook and dead-letter depth",
+  queues: "queues: webhook, delivery and dead-letter depth",
   alarms: "alarms: every alarm of the stack OK",
 } as const;
 
@@ -19,23 +20,54 @@ const MESSAGES_REJECTED_PATH = /^AlarmsMessagesRejected[0-9A-F]{8}$/;
 /** The alarm counts five-minute periods: what happened this long before its last change is what it saw. */
 const ALARM_LOOKBACK_MS = 10 * 60_000;
 
-/** The webhook queue's backlog, and whether anything sits in the dead-letter queue. */
+/**
+ * The webhook queue's backlog and each delivery destination's, and whether anything sits in a dead-letter
+ * queue: webhook POSTs whose events are not stored, or pages a destination never took.
+ */
 export async function checkQueueDepth(target: SelftestTarget): Promise<HopResult> {
   const { resources } = target;
-  const [queue, deadLetters] = await Promise.all([
+  const [queue, deadLetters, deliveries] = await Promise.all([
     resources.queueUrl().then((url) => readQueueDepth(resources.sqs, url)),
     readQueueDepth(resources.sqs, resources.deadLetterQueueUrl),
+    Promise.all(
+      resources.deliveries.map(async (delivery) => ({
+        name: delivery.name,
+        queue: await readQueueDepth(resources.sqs, await delivery.queueUrl()),
+        deadLetters: await readQueueDepth(resources.sqs, delivery.deadLetterQueueUrl),
+      })),
+    ),
   ]);
-  const webhook = `webhook queue ${queue.waiting} waiting, ${queue.in_flight} in flight`;
+  const depths = [
+    `webhook queue ${queue.waiting} waiting, ${queue.in_flight} in flight`,
+    ...deliveries.map(
+      (delivery) =>
+        `${delivery.name} ${delivery.queue.waiting} waiting, ${delivery.queue.in_flight} in flight`,
+    ),
+  ].join(", ");
+  const problems: string[] = [];
+  const fixes: string[] = [];
   const dead = deadLetters.waiting + deadLetters.in_flight;
   if (dead > 0) {
-    return failed(
-      HEALTH_HOPS.queues,
-      `${webhook}; the dead-letter queue holds ${dead} webhook POSTs whose events are not stored`,
+    problems.push(`the dead-letter queue holds ${plural(dead, "webhook POST")} whose events are not stored`);
+    fixes.push(
       `see why with \`${suggest(resources, "dlq")}\`, fix the cause, then \`${suggest(resources, "dlq redrive")}\``,
     );
   }
-  return verified(HEALTH_HOPS.queues, `${webhook}; the dead-letter queue is empty`);
+  for (const delivery of deliveries) {
+    const pages = delivery.deadLetters.waiting + delivery.deadLetters.in_flight;
+    if (pages === 0) continue;
+    const dlq = `dlq --destination ${delivery.name}`;
+    problems.push(`${delivery.name}'s dead-letter queue holds ${plural(pages, "page")} it never took`);
+    fixes.push(
+      `see ${delivery.name}'s answers with \`${suggest(resources, dlq)}\`, fix it, then \`${suggest(resources, `dlq redrive --destination ${delivery.name}`)}\``,
+    );
+  }
+  if (problems.length > 0) {
+    return failed(HEALTH_HOPS.queues, `${depths}; ${problems.join("; ")}`, fixes.join("; "));
+  }
+  const empty =
+    resources.deliveries.length === 0 ? "the dead-letter queue is empty" : "every dead-letter queue is empty";
+  return verified(HEALTH_HOPS.queues, `${depths}; ${empty}`);
 }
 
 /** How an alarm in ALARM is read: the self-test's own doing, or a real problem. */

@@ -5,6 +5,7 @@ import { createSqsServer } from "local-aws-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Resources } from "../../cli/resources.js";
 import { CHALLENGE_HOPS, checkActivation } from "../../cli/selftest/challenge-hops.js";
+import { checkQueueDepth, HEALTH_HOPS } from "../../cli/selftest/health-hops.js";
 import { judgeProbeRecord, PROBE_HOPS, type Queued } from "../../cli/selftest/probe-hops.js";
 import {
   buildProbeBody,
@@ -166,7 +167,7 @@ describe("a probe's stored record", () => {
   });
 });
 
-describe("the near-maximum probe's size", () => {
+describe("hops against the SQS stand-in: queue depth and the near-maximum probe's size", () => {
   let server: Server;
   let sqs: SQSClient;
 
@@ -190,6 +191,51 @@ describe("the near-maximum probe's size", () => {
     sqs.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("fails the queue hop on pages a delivery destination dead-lettered, naming it and its dlq command", async () => {
+    const create = async (name: string) =>
+      (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-${randomUUID()}` }))).QueueUrl as string;
+    const [webhook, webhookDead, pagerduty, pagerdutyDead, slack, slackDead] = await Promise.all(
+      ["webhook", "webhook-dlq", "pagerduty", "pagerduty-dlq", "slack", "slack-dlq"].map(create),
+    );
+    const target = (deliveries: Resources["deliveries"]) =>
+      ({
+        resources: {
+          local: false,
+          selector: "--stack hookwatch",
+          sqs,
+          queueUrl: async () => webhook,
+          deadLetterQueueUrl: webhookDead,
+          deliveries,
+        } as unknown as Resources,
+      }) as SelftestTarget;
+    const deliveries = [
+      {
+        name: "pagerduty",
+        queueUrl: async () => pagerduty as string,
+        deadLetterQueueUrl: pagerdutyDead as string,
+      },
+      { name: "slack", queueUrl: async () => slack as string, deadLetterQueueUrl: slackDead as string },
+    ];
+
+    const clean = await checkQueueDepth(target(deliveries));
+    expect(clean).toMatchObject({ hop: HEALTH_HOPS.queues, verdict: "verified" });
+    expect(clean.detail).toBe(
+      "webhook queue 0 waiting, 0 in flight, pagerduty 0 waiting, 0 in flight, slack 0 waiting, 0 in flight; every dead-letter queue is empty",
+    );
+
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: pagerdutyDead, MessageBody: '{"event_action":"trigger"}' }),
+    );
+    const dead = await checkQueueDepth(target(deliveries));
+
+    expect(dead.verdict).toBe("failed");
+    expect(dead.detail).toContain("pagerduty's dead-letter queue holds 1 page it never took");
+    expect(dead.detail).not.toContain("slack's dead-letter queue");
+    expect(dead.fix).toBe(
+      "see pagerduty's answers with `npx hookwatch dlq --destination pagerduty --stack hookwatch`, fix it, then `npx hookwatch dlq redrive --destination pagerduty --stack hookwatch`",
+    );
   });
 
   it("fits the queue's maximum with the gateway's attributes, with exactly the template margin to spare", async () => {

@@ -101,7 +101,7 @@ describe("npx hookwatch selftest --local", () => {
       verdict: "verified",
       detail: expect.stringContaining("(queue maximum 1048576 bytes)"),
     });
-    expect(verdictOf(hops, "queues: webhook and dead-letter depth").verdict).toBe("verified");
+    expect(verdictOf(hops, "queues: webhook, delivery and dead-letter depth").verdict).toBe("verified");
     expect(verdictOf(hops, "permissions: processor may page")).toMatchObject({ verdict: "not_verifiable" });
     expect(verdictOf(hops, "alarms: every alarm of the stack OK")).toMatchObject({
       verdict: "not_verifiable",
