@@ -142,9 +142,15 @@ async function addToCandidates(
   return findBurstWindow(candidates, rule.threshold, windowMs);
 }
 
+/** How often a window's opening reads the group again when the head moved under it, before the message is retried. */
+const OPEN_ATTEMPTS = 3;
+
 /**
  * Opens the burst of a window that crossed the threshold and pages it, unless fresh state shows another
- * invocation did already. A delayed burst is resolved at once.
+ * invocation did already. A delayed burst is resolved at once. The opening names the head's version: when
+ * it is refused, another invocation opened this window's burst (paged here if need be) or another burst of
+ * the group opened or closed meanwhile (read again and tried again). The window is never dropped: if the
+ * group keeps moving, the message is retried.
  */
 async function openWindow(
   tracker: Tracker,
@@ -154,29 +160,34 @@ async function openWindow(
   rule: BurstRule,
   sameMessage: readonly FailurePoint[],
 ): Promise<void> {
-  let state = await reloadGroup(tracker, group);
-  const fresh = await burstsAround(tracker, group, failure.t, rule);
-  const already = findCovering(fresh, window.startMs, rule) ?? findCovering(fresh, failure.t, rule);
-  if (already) {
-    await pageIfNeeded(tracker, group, already);
-    return;
+  for (let attempt = 1; ; attempt++) {
+    let state = await reloadGroup(tracker, group);
+    const fresh = await burstsAround(tracker, group, failure.t, rule);
+    const already = findCovering(fresh, window.startMs, rule) ?? findCovering(fresh, failure.t, rule);
+    if (already) {
+      await pageIfNeeded(tracker, group, already);
+      return;
+    }
+    if (state.head.openBurstSk !== undefined) {
+      if (!(await freeGroupHead(tracker, group, state, window, rule))) return;
+      state = await reloadGroup(tracker, group);
+    }
+    const burst = await buildBurst(tracker.deps, group, window, rule, sameMessage);
+    if (await openBurst(tracker.deps.tables, burst, state.head)) {
+      state.head = { version: state.head.version + 1, openBurstSk: burst.sk };
+      state.bursts = [burst, ...state.bursts];
+      // Resolved with the record as paged, so the resolve does not claim and re-read the page again.
+      const paged = await pageIfNeeded(tracker, group, burst);
+      if (burst.delayed && (await resolveDelayed(tracker.deps, paged, rule)))
+        await reloadGroup(tracker, group);
+      return;
+    }
+    if (attempt >= OPEN_ATTEMPTS) {
+      throw new RetryLaterError(
+        `the ${group.hook} bursts of app ${group.appId} changed ${attempt} times while the window from ${new Date(window.startMs).toISOString()} was opening; it opens when the message comes back`,
+      );
+    }
   }
-  if (state.head.openBurstSk !== undefined) {
-    if (!(await freeGroupHead(tracker, group, state, window, rule))) return;
-    state = await reloadGroup(tracker, group);
-  }
-  const burst = await buildBurst(tracker.deps, group, window, rule, sameMessage);
-  if (!(await openBurst(tracker.deps.tables, burst, state.head))) {
-    await reloadGroup(tracker, group);
-    const winner = findCovering(await burstsAround(tracker, group, failure.t, rule), failure.t, rule);
-    if (winner) await pageIfNeeded(tracker, group, winner);
-    return;
-  }
-  state.head = { version: state.head.version + 1, openBurstSk: burst.sk };
-  state.bursts = [burst, ...state.bursts];
-  // Resolved with the record as paged, so the resolve does not claim and re-read the page again.
-  const paged = await pageIfNeeded(tracker, group, burst);
-  if (burst.delayed && (await resolveDelayed(tracker.deps, paged, rule))) await reloadGroup(tracker, group);
 }
 
 /**
