@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { SQSRecord } from "aws-lambda";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
+import { HEAD_SK } from "../lambdas/bursts/burst-record.js";
 import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
 import type { SqsHandler } from "../local/sqs-poller.js";
 import { FAULT_MARKER } from "./fault-proxy.js";
@@ -180,6 +181,16 @@ export function claimWrites(input: unknown): ClaimWrite[] {
   });
 }
 
+/** The burst groups whose head a DynamoDB call writes (`GROUP#<app>#<hook>` partitions, `HEAD` item). */
+export function headWrites(input: unknown): string[] {
+  const { TransactItems, ...single } = (input ?? {}) as UpdateInput & {
+    TransactItems?: { Update?: UpdateInput }[];
+  };
+  return [single, ...(TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []))]
+    .filter((update) => update.Key?.sk?.S === HEAD_SK && update.Key?.pk?.S?.startsWith("GROUP#"))
+    .map((update) => update.Key?.pk?.S as string);
+}
+
 const SLOW_CALL_MS = 250;
 
 /**
@@ -236,12 +247,43 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     return inFlight === undefined ? undefined : `${inFlight}, whose take was still unanswered`;
   }
 
+  // Every write of a burst group's head (an opening or a close moves its version), by group partition.
+  const headMoves = new Map<string, { by: string; at: number }[]>();
+
+  function trackHeadMoves(input: unknown, invocation: Invocation | undefined): void {
+    for (const partition of headWrites(input)) {
+      headMoves.set(partition, [
+        ...(headMoves.get(partition) ?? []),
+        { by: holderOf(invocation), at: Date.now() },
+      ]);
+    }
+  }
+
+  /**
+   * A burst's opening refused, read again and refused again until the processor asked for the message
+   * again: hookwatch's design when other invocations keep moving the group's head, and explained only if
+   * another did write that head during this invocation.
+   */
+  function explainGroupMoved(error: unknown, invocation: Invocation): string | undefined {
+    const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
+    const moved = /^the (\S+) bursts of app (\S+) changed \d+ times while the window/.exec(message);
+    if (name !== "RetryLaterError" || moved === null) return undefined;
+    const self = holderOf(invocation);
+    const movers = (headMoves.get(`GROUP#${moved[2]}#${moved[1]}`) ?? [])
+      .filter((move) => move.by !== self && move.at >= invocation.startedAt)
+      .map((move) => move.by);
+    return movers.length === 0
+      ? undefined
+      : `a burst's opening was refused while ${[...new Set(movers)].join(", ")} moved its group's head`;
+  }
+
   function trackClaims(
     input: unknown,
     invocation: Invocation | undefined,
     failure: unknown,
     retries: number,
   ): void {
+    if (failure === undefined) trackHeadMoves(input, invocation);
     for (const write of claimWrites(input)) {
       if (failure === undefined) {
         if (write.action === "take") {
@@ -451,7 +493,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           invocation,
           invocation.recordErrors.get(record.messageId),
           thrown,
-          options.explainError,
+          (error) => options.explainError?.(error) ?? explainGroupMoved(error, invocation),
         );
       }
       attempts.push({

@@ -221,6 +221,71 @@ describe("failed deliveries", () => {
   });
 });
 
+describe("a burst opening refused while the group's head moved", () => {
+  const group = () => `GROUP#app_${randomUUID().slice(0, 8)}#migration`;
+  const moveHead = (pk: string) =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName: stateTable,
+        Key: { pk: { S: pk }, sk: { S: "HEAD" } },
+        UpdateExpression: "ADD version :one",
+        ExpressionAttributeValues: { ":one": { N: "1" } },
+      }),
+    );
+  /** A processor that, once `ready` settles, gives up on a window as the burst tracker does. */
+  const givingUp = (pk: string, ready: Promise<unknown>) => (event: SQSEvent) =>
+    processPartialResponse(
+      event,
+      async () => {
+        await ready;
+        const [, app, hook] = pk.split("#");
+        throw new RetryLaterError(
+          `the ${hook} bursts of app ${app} changed 3 times while the window from 2026-11-20T09:59:56.000Z was opening; it opens when the message comes back`,
+        );
+      },
+      new BatchProcessor(EventType.SQS),
+      { throwOnFullBatchFailure: false },
+    );
+
+  it("is explained when another invocation wrote that group's head meanwhile", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("moved"), crashRate: 0 });
+    const pk = group();
+    let moved: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      moved = resolve;
+    });
+
+    const refused = faults.wrap(givingUp(pk, ready))(eventOf("refused"), context);
+    await faults.wrap(async () => {
+      await moveHead(pk);
+      return { batchItemFailures: [] };
+    })(eventOf("mover"), context);
+    moved();
+    await refused;
+
+    const attempt = faults.attempts().find((candidate) => candidate.outcome === "failed");
+    expect(attempt?.explanation).toMatch(
+      /^a burst's opening was refused while invocation \d+ moved its group's head$/,
+    );
+  });
+
+  it("is left unexplained when no one else wrote that group's head", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("unmoved"), crashRate: 0 });
+    const pk = group();
+    // Another group's head moving explains nothing.
+    await faults.wrap(async () => {
+      await moveHead(group());
+      return { batchItemFailures: [] };
+    })(eventOf("elsewhere"), context);
+
+    await faults.wrap(givingUp(pk, Promise.resolve()))(eventOf("refused"), context);
+
+    const attempt = faults.attempts().find((candidate) => candidate.outcome === "failed");
+    expect(attempt?.explanation).toBeUndefined();
+    expect(attempt?.unexplained).toContain("RetryLaterError: the migration bursts of app");
+  });
+});
+
 describe("publish claims as the SDK calls name them", () => {
   const key = { pk: { S: "GROUP#app#migration" }, sk: { S: "BURST#2026-11-20T10:00:00.000Z" } };
   const burst = "GROUP#app#migration BURST#2026-11-20T10:00:00.000Z";
