@@ -32,6 +32,9 @@ export async function writeIfConditionHolds(write: () => Promise<unknown>): Prom
   }
 }
 
+/** How often a window's opening reads its group again when the head moved under it, before its message is retried. */
+export const OPENING_ATTEMPTS = 3;
+
 /**
  * Opens a burst: the head moves from the version the caller read to the next one, and the burst
  * item appears, in one transaction. Of any number of racing openers exactly one succeeds.

@@ -11,7 +11,7 @@ import type { Hook } from "../runtime/hooks.js";
 import { RetryLaterError } from "../runtime/retry-later-error.js";
 import type { PreludeEvent } from "../webhook/event-validation.js";
 import { addCandidate, readCandidates } from "./burst-candidates.js";
-import { openBurst } from "./burst-lifecycle.js";
+import { OPENING_ATTEMPTS, openBurst } from "./burst-lifecycle.js";
 import { type BurstPublishing, publishTrigger, resolveBurst } from "./burst-publishing.js";
 import {
   listBurstsStartingBy,
@@ -142,9 +142,6 @@ async function addToCandidates(
   return findBurstWindow(candidates, rule.threshold, windowMs);
 }
 
-/** How often a window's opening reads the group again when the head moved under it, before the message is retried. */
-const OPEN_ATTEMPTS = 3;
-
 /**
  * Opens the burst of a window that crossed the threshold and pages it, unless fresh state shows another
  * invocation did already. A delayed burst is resolved at once. The opening names the head's version: when
@@ -182,7 +179,7 @@ async function openWindow(
         await reloadGroup(tracker, group);
       return;
     }
-    if (attempt >= OPEN_ATTEMPTS) {
+    if (attempt >= OPENING_ATTEMPTS) {
       throw new RetryLaterError(
         `the ${group.hook} bursts of app ${group.appId} changed ${attempt} times while the window from ${new Date(window.startMs).toISOString()} was opening; it opens when the message comes back`,
       );

@@ -7,12 +7,14 @@
  * index reads, and hands finished pages to a `Pager`.
  */
 import { addCandidate, readCandidates } from "../bursts/burst-candidates.js";
+import { OPENING_ATTEMPTS } from "../bursts/burst-lifecycle.js";
 import type { Group } from "../bursts/burst-record.js";
 import type { TransportFailure } from "../bursts/burst-tracker.js";
 import { type FailurePoint, findBurstWindow } from "../bursts/burst-window.js";
 import { countResponseFailures, readSamples } from "../bursts/failure-index.js";
 import type { BurstRule, ResponseStormRule } from "../runtime/config.js";
 import type { Hook } from "../runtime/hooks.js";
+import { RetryLaterError } from "../runtime/retry-later-error.js";
 import { publishStormWarning, type StormPublishing } from "./storm-publishing.js";
 import { type StormHead, type StormRecord, stormDedupKey, stormPartition, stormSk } from "./storm-record.js";
 import { listRecentStorms, openStorm, readStormHead } from "./storm-state.js";
@@ -111,23 +113,30 @@ async function observeFailure(
   const window = findBurstWindow(candidates, rule.threshold, windowMs);
   if (window === undefined) return;
 
-  const state = await stateOf(group, true);
-  const already = findCovering(state.storms, window.startMs) ?? findCovering(state.storms, failure.t);
-  if (already) {
-    await warnIfNeeded(deps, already);
-    return;
+  // The opening names the head's version: refused, the storm was opened by another invocation or the head
+  // moved under it (another storm opened or closed). Read again and tried again; never dropped.
+  for (let attempt = 1; ; attempt++) {
+    const state = await stateOf(group, true);
+    const already = findCovering(state.storms, window.startMs) ?? findCovering(state.storms, failure.t);
+    if (already) {
+      await warnIfNeeded(deps, already);
+      return;
+    }
+    // Another storm of the group is open (this window is older than it): counted, not warned twice.
+    if (state.head.openStormSk !== undefined) return;
+    const storm = await buildStorm(deps, group, window.startMs, window.members, rule);
+    if (await openStorm(deps.tables, storm, state.head)) {
+      state.head = { version: state.head.version + 1, openStormSk: storm.sk };
+      state.storms = [storm, ...state.storms];
+      await warnIfNeeded(deps, storm);
+      return;
+    }
+    if (attempt >= OPENING_ATTEMPTS) {
+      throw new RetryLaterError(
+        `the ${group.hook} response storms of app ${group.appId} changed ${attempt} times while the window from ${new Date(window.startMs).toISOString()} was opening; it opens when the message comes back`,
+      );
+    }
   }
-  // Another storm of the group is open (this window is older than it): counted, not warned twice.
-  if (state.head.openStormSk !== undefined) return;
-  const storm = await buildStorm(deps, group, window.startMs, window.members, rule);
-  if (!(await openStorm(deps.tables, storm, state.head))) {
-    // Another invocation opened it first and warns it; the next failure here finds it.
-    await stateOf(group, true);
-    return;
-  }
-  state.head = { version: state.head.version + 1, openStormSk: storm.sk };
-  state.storms = [storm, ...state.storms];
-  await warnIfNeeded(deps, storm);
 }
 
 async function warnIfNeeded(deps: StormTrackerDeps, storm: StormRecord): Promise<void> {

@@ -1,7 +1,10 @@
+import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatPage } from "../../lambdas/pages/page-format.js";
+import { processMessage } from "../../lambdas/processor/process-message.js";
 import { type BurstRule, DEFAULT_BURST_RULE } from "../../lambdas/runtime/config.js";
-import { migrationFailure } from "../helpers/prelude-events.js";
+import { createStormTracker } from "../../lambdas/storms/storm-tracker.js";
+import { batchBody, migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 
 const BASE = Date.parse("2026-11-20T10:00:00Z");
@@ -73,6 +76,45 @@ describe("response-level storms, with the setting on", () => {
     await Promise.all([harness.send(events), harness.send(events), harness.send(events.slice(2))]);
     await harness.send(events);
 
+    expect(notices()).toEqual([["response_storm", "trigger", "warning"]]);
+  });
+
+  it("opens and warns a storm whose opening was refused because the group's head moved meanwhile", async () => {
+    await start(STORM_ON);
+    harness.clock.now = BASE + 6_000;
+    // Another storm of the group opening and closing between this invocation's read and its opening.
+    let moved = false;
+    const send = async (command: {
+      input: { TransactItems?: { Put?: { Item?: { sk?: { S?: string } } } }[] };
+    }) => {
+      const opens = command.input.TransactItems?.some((item) => item.Put?.Item?.sk?.S?.startsWith("STORM#"));
+      if (opens && !moved) {
+        moved = true;
+        await harness.client.send(
+          new UpdateItemCommand({
+            TableName: harness.burstTables.stateTableName,
+            Key: { pk: { S: "STORM#app_test#migration" }, sk: { S: "HEAD" } },
+            UpdateExpression: "ADD version :two",
+            ExpressionAttributeValues: { ":two": { N: "2" } },
+          }),
+        );
+      }
+      return harness.client.send(command as unknown as Parameters<DynamoDBClient["send"]>[0]);
+    };
+    const client = { send } as unknown as DynamoDBClient;
+    const deps = harness.deps({
+      storms: createStormTracker({
+        tables: { ...harness.burstTables, client },
+        pager: harness.pager,
+        rules: harness.rules,
+        now: () => harness.clock.now,
+      }),
+    });
+
+    // Exactly the threshold: only the last failure crosses it, so nothing after it would open the storm.
+    await processMessage(deps, harness.signedMessage(batchBody(failures(5, "missing_identifiers"))));
+
+    expect(moved).toBe(true);
     expect(notices()).toEqual([["response_storm", "trigger", "warning"]]);
   });
 
