@@ -282,6 +282,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     invocation: Invocation | undefined,
     failure: unknown,
     retries: number,
+    sentAt: number,
   ): void {
     if (failure === undefined) trackHeadMoves(input, invocation);
     for (const write of claimWrites(input)) {
@@ -302,13 +303,23 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           takenAt: Date.now(),
           note: ", whose answer an injected fault dropped",
         });
-      } else if (write.action === "take" && isControlFlow(failure) && invocation) {
+      } else if (write.action === "take" && isControlFlow(failure)) {
         const holder = holderOfRefused(write.key, holderOf(invocation));
         const done = completed.get(write.key);
+        if (holder === undefined && retries > 0) {
+          // The first try took the claim and its answer was lost (a reset after forwarding): the retry is
+          // refused, and the claim stays taken for its lease (from the first try, sent at `sentAt`), by no
+          // one who knows it. Whoever is refused it meanwhile waits for this holder.
+          liveClaims.set(write.key, {
+            holder: holderOf(invocation),
+            takenAt: sentAt,
+            note: ", whose answer an injected fault dropped (its own retry was refused)",
+          });
+        }
+        if (invocation === undefined) continue;
         if (holder !== undefined) {
           invocation.claimWaits.push(holder);
         } else if (retries > 0) {
-          // The first try took the claim and its answer was lost (a reset after forwarding): the retry is refused.
           invocation.claimWaits.push("itself, taken by a try whose answer an injected fault dropped");
         } else if (done !== undefined) {
           // Not a wait: the work was done, and a message retried for it is retried for nothing.
@@ -358,7 +369,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         : (failure as { $metadata?: { attempts?: number } }).$metadata;
     const retries = Math.max(0, (metadata?.attempts ?? 1) - 1);
     counters.retries += retries;
-    trackClaims((args as { input?: unknown }).input, invocation, failure, retries);
+    trackClaims((args as { input?: unknown }).input, invocation, failure, retries, started);
     answered();
     if (failure !== undefined && isInjectedFault(failure)) counters.injectedErrors += 1;
     if (invocation) {

@@ -407,6 +407,41 @@ describe("publish claims refused to a delivery", () => {
     expect(refused?.explanation).toMatch(/held by invocation \d+, whose take was still unanswered/);
   });
 
+  it("explain a refusal while the claim is held by another's take whose answer was lost and whose own SDK retry was refused", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("lost-answer"), crashRate: 0 });
+    const { claim } = await burstItem();
+    // The first claim reaches the table, then its connection is reset: the SDK retries, and is refused.
+    let dropped = false;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
+        if (!dropped && expression?.startsWith("SET page_claim_until")) {
+          dropped = true;
+          throw Object.assign(new Error("socket hang up (test)"), { code: "ECONNRESET", $metadata: {} });
+        }
+        return output;
+      },
+      { step: "deserialize", name: "testDropFirstClaimAnswer" },
+    );
+    try {
+      await faults.wrap(claiming(claim))(eventOf("first"), context);
+      await faults.wrap(claiming(claim))(eventOf("second"), context);
+    } finally {
+      dynamodb.middlewareStack.remove("testDropFirstClaimAnswer");
+    }
+
+    const [first, second] = faults.attempts();
+    expect(dropped).toBe(true);
+    expect(first?.explanation).toMatch(
+      /held by itself, taken by a try whose answer an injected fault dropped/,
+    );
+    expect(second?.outcome).toBe("failed");
+    expect(second?.explanation).toMatch(
+      /held by invocation \d+, whose answer an injected fault dropped \(its own retry was refused\)/,
+    );
+  });
+
   it("leave a refusal unexplained when the claim's work was already done: a retry for nothing", async () => {
     const faults = createProcessorFaults({ random: createSeededRandom("done"), crashRate: 0 });
     const { claim, complete } = await burstItem();
