@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AWS_CLIENT_CONFIG, AWS_HTTP_TIMEOUTS } from "../../lambdas/runtime/aws-clients.js";
+import { AWS_CLIENT_CONFIG } from "../../lambdas/runtime/aws-clients.js";
+import { AWS_HTTP_TIMEOUTS } from "../../lambdas/runtime/http-timeouts.js";
 import { createTestTables } from "../helpers/test-tables.js";
 
 /**
