@@ -63,6 +63,17 @@ export interface FaultProxyOptions {
 export interface FaultProxyStats {
   readonly requests: number;
   readonly injected: Readonly<Record<FaultKind, number>>;
+  /** The longest the service itself took to answer a forwarded request, in ms. */
+  readonly slowestUpstreamMs: number;
+}
+
+/** A forwarded request the service itself took long to answer (or had not answered yet). */
+export interface SlowUpstream {
+  /** The service's operation (DynamoDB's `X-Amz-Target`, without its prefix). */
+  readonly operation: string;
+  readonly forwardedAt: number;
+  /** How long the service took, or has taken so far. */
+  readonly ms: number;
 }
 
 export interface FaultProxy {
@@ -71,6 +82,11 @@ export interface FaultProxy {
   forwardTo(target: string): void;
   setMode(mode: FaultMode): void;
   stats(): FaultProxyStats;
+  /**
+   * The requests forwarded between `from` and `to` that the service itself left unanswered for at least
+   * `thresholdMs`: the service's own slowness (DynamoDB Local's, on a loaded machine), not an injected fault.
+   */
+  slowUpstream(thresholdMs: number, from: number, to: number): SlowUpstream[];
   close(): Promise<void>;
 }
 
@@ -81,7 +97,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let requests = 0;
   const injected = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const [slowMin, slowMax] = options.slowMs ?? [300, 1_200];
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  // No socket limit of its own: the clients' pools are the limit, as against the real service. A cap here
+  // queued requests of five concurrent invocations inside the proxy until their SDK request timeout.
+  const agent = new Agent({ keepAlive: true });
+  let slowestUpstreamMs = 0;
+  // Forwarded requests still unanswered, and those answered late, by when they were forwarded.
+  const pending = new Set<{ operation: string; forwardedAt: number }>();
+  const late: SlowUpstream[] = [];
+  const LATE_MS = 1_000;
   const sockets = new Set<Socket>();
 
   const server = createServer((incoming, outgoing) => {
@@ -117,7 +140,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (fault === "throttle" || fault === "server-error")
       return answerError(outgoing, options.service, fault);
 
-    const answer = await send(incoming, body);
+    const forwarded = {
+      operation: String(incoming.headers["x-amz-target"] ?? incoming.method ?? "").replace(/^.*\./, ""),
+      forwardedAt: Date.now(),
+    };
+    pending.add(forwarded);
+    let answer: Awaited<ReturnType<typeof send>>;
+    try {
+      answer = await send(incoming, body);
+    } finally {
+      pending.delete(forwarded);
+      const ms = Date.now() - forwarded.forwardedAt;
+      slowestUpstreamMs = Math.max(slowestUpstreamMs, ms);
+      if (ms >= LATE_MS) late.push({ ...forwarded, ms });
+    }
     if (fault === "drop-after") return drop(incoming);
     if (fault === "slow") await sleep(options.random.int(slowMin, slowMax));
     const headers = { ...answer.headers };
@@ -171,7 +207,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setMode(next) {
       mode = next;
     },
-    stats: () => ({ requests, injected: { ...injected } }),
+    stats: () => ({ requests, injected: { ...injected }, slowestUpstreamMs }),
+    slowUpstream(thresholdMs, from, to) {
+      const now = Date.now();
+      return [
+        ...late,
+        ...[...pending].map((request) => ({ ...request, ms: now - request.forwardedAt })),
+      ].filter(
+        (request) => request.ms >= thresholdMs && request.forwardedAt >= from && request.forwardedAt <= to,
+      );
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -60,7 +60,7 @@ export interface ProcessorFaultsOptions {
    * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
    * signature check that found a JWKS down during an injected outage); undefined when none does.
    */
-  readonly explainError?: (error: unknown) => string | undefined;
+  readonly explainError?: (error: unknown, during: { from: number; to: number }) => string | undefined;
 }
 
 /** The AWS SDK v3 client surface this module needs: a middleware stack. */
@@ -504,7 +504,11 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
           invocation,
           invocation.recordErrors.get(record.messageId),
           thrown,
-          (error) => options.explainError?.(error) ?? explainGroupMoved(error, invocation),
+          (error) =>
+            options.explainError?.(error, {
+              from: invocation.startedAt,
+              to: invocation.startedAt + durationMs,
+            }) ?? explainGroupMoved(error, invocation),
         );
       }
       attempts.push({

@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
 import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
+import { AWS_HTTP_TIMEOUTS } from "../lambdas/runtime/http-timeouts.js";
 import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../local/local-pipeline.js";
@@ -193,11 +194,20 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const processorFaults = createProcessorFaults({
       random: random.fork("crashes"),
       crashRate: options.crashRate,
-      explainError: (error) => {
+      explainError: (error, during) => {
         const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
-        return name === "RetryLaterError" && secondAppJwks.explains(message)
-          ? `the signature check found ${APP_IDS[1]}'s JWKS down (injected outage)`
-          : undefined;
+        if (name === "RetryLaterError" && secondAppJwks.explains(message))
+          return `the signature check found ${APP_IDS[1]}'s JWKS down (injected outage)`;
+        // The SDK's request timeout: exact only if DynamoDB Local itself (behind the proxy, which adds no
+        // queue of its own) left a request unanswered that long while this invocation ran.
+        if (name === "TimeoutError" && message.includes("requestTimeout")) {
+          const stalled = dynamoProxy.slowUpstream(AWS_HTTP_TIMEOUTS.requestTimeout, during.from, during.to);
+          const slowest = [...stalled].sort((a, b) => b.ms - a.ms)[0];
+          return slowest === undefined
+            ? undefined
+            : `DynamoDB Local itself left ${stalled.length} request(s) unanswered past the SDK's ${AWS_HTTP_TIMEOUTS.requestTimeout} ms request timeout (the slowest a ${slowest.operation}, ${slowest.ms} ms): the local stand-in's capacity, not an injected fault`;
+        }
+        return undefined;
       },
     });
     const deliveries: PollerDelivery[] = [];

@@ -13,7 +13,7 @@ function list(counts: Readonly<Record<string, number>>): string {
 export function formatSummary(result: SoakResult): string {
   const { options, posts, events, faults, deliveries, pages } = result;
   const proxy = (name: string, stats: SoakResult["faults"]["dynamodb"]) =>
-    `${name} ${stats.requests} requests, injected ${list(stats.injected) || "none"}`;
+    `${name} ${stats.requests} requests, injected ${list(stats.injected) || "none"}; slowest answer of the service itself ${stats.slowestUpstreamMs} ms`;
   const sdk = faults.processor;
   const lines = [
     `hookwatch soak: seed ${options.seed}, ${options.batches} batches, ${options.liveSeconds} s live, fault rate ${options.faultRate}, crash rate ${options.crashRate}, poison rate ${options.poisonRate}, outage ${options.outageSeconds} s, JWKS outage ${options.jwksOutageSeconds} s, ${options.largePosts} large posts`,

@@ -1,3 +1,5 @@
+import { Agent, createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -183,5 +185,84 @@ describe("the fault proxy in front of the SNS stand-in", () => {
 
     expect(error).toBeUndefined();
     expect(published).toContain("passed");
+  });
+});
+
+describe("the fault proxy's own capacity and the service's slowness", () => {
+  /** A service that holds each answer `holdMs` and counts how many requests it held at once. */
+  async function slowService(holdMs: number) {
+    let inFlight = 0;
+    let peak = 0;
+    const server = createServer((request, response) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      request.resume();
+      setTimeout(() => {
+        inFlight -= 1;
+        response.writeHead(200, { "content-type": "application/x-amz-json-1.0" }).end("{}");
+      }, holdMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, peak: () => peak, close: () => server.close() };
+  }
+
+  const post = (url: string, agent: Agent) =>
+    new Promise<void>((resolve, reject) => {
+      const request = httpRequest(
+        `${url}/`,
+        { method: "POST", agent, headers: { "x-amz-target": "DynamoDB_20120810.Query" } },
+        (response) => response.resume().on("end", resolve),
+      );
+      request.on("error", reject);
+      request.end("{}");
+    });
+
+  it("adds no socket limit of its own: 60 requests at once reach the service at once", async () => {
+    const service = await slowService(2_000);
+    const proxy = await startFaultProxy({
+      service: "dynamodb",
+      random: createSeededRandom("capacity"),
+      mode: { rate: 0, weights: {} },
+    });
+    proxy.forwardTo(service.url);
+    const agent = new Agent({ keepAlive: true, maxSockets: 60 });
+    try {
+      await Promise.all(Array.from({ length: 60 }, () => post(proxy.url, agent)));
+
+      expect(service.peak()).toBe(60);
+    } finally {
+      agent.destroy();
+      await proxy.close();
+      service.close();
+    }
+  });
+
+  it("reports the requests the service itself left unanswered past a threshold, by operation", async () => {
+    const service = await slowService(1_200);
+    const proxy = await startFaultProxy({
+      service: "dynamodb",
+      random: createSeededRandom("slowness"),
+      mode: { rate: 0, weights: {} },
+    });
+    proxy.forwardTo(service.url);
+    const agent = new Agent({ keepAlive: true });
+    const from = Date.now();
+    try {
+      await post(proxy.url, agent);
+      const to = Date.now();
+
+      expect(proxy.slowUpstream(1_000, from, to)).toEqual([
+        { operation: "Query", forwardedAt: expect.any(Number), ms: expect.any(Number) },
+      ]);
+      expect(proxy.slowUpstream(1_000, from, to)[0]?.ms).toBeGreaterThanOrEqual(1_150);
+      expect(proxy.slowUpstream(5_000, from, to)).toEqual([]);
+      expect(proxy.slowUpstream(1_000, to + 1, to + 10_000)).toEqual([]);
+      expect(proxy.stats().slowestUpstreamMs).toBeGreaterThanOrEqual(1_150);
+    } finally {
+      agent.destroy();
+      await proxy.close();
+      service.close();
+    }
   });
 });
