@@ -293,7 +293,11 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
             takenAt: Date.now(),
             note: endedAs(invocation),
           });
-        } else liveClaims.delete(write.key);
+        } else if (liveClaims.get(write.key)?.holder === holderOf(invocation)) {
+          // Only the holder's own give-back: answers come back out of order, and a release answered after
+          // another's take (which the table applied after the release) must not forget that take.
+          liveClaims.delete(write.key);
+        }
         if (write.action === "complete")
           completed.set(write.key, { by: holderOf(invocation), at: Date.now() });
       } else if (write.action === "take" && isInjectedFault(failure)) {

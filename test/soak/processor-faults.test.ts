@@ -346,7 +346,11 @@ describe("publish claims refused to a delivery", () => {
           ExpressionAttributeValues: { ":at": { S: new Date().toISOString() } },
         }),
       );
-    return { claim, complete };
+    const giveBack = () =>
+      dynamodb.send(
+        new UpdateItemCommand({ TableName: stateTable, Key, UpdateExpression: "REMOVE page_claim_until" }),
+      );
+    return { claim, complete, giveBack };
   }
 
   /** A processor that claims and, refused, asks for a retry as the burst code does. */
@@ -440,6 +444,46 @@ describe("publish claims refused to a delivery", () => {
     expect(second?.explanation).toMatch(
       /held by invocation \d+, whose answer an injected fault dropped \(its own retry was refused\)/,
     );
+  });
+
+  it("keep a claim taken after another's give-back whose answer came back later", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("reordered"), crashRate: 0 });
+    const { claim, giveBack } = await burstItem();
+    // The give-back reaches the table, then its answer is held until another invocation took the claim.
+    let reachedTable: () => void = () => {};
+    const atTable = new Promise<void>((resolve) => {
+      reachedTable = resolve;
+    });
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
+        if (expression === "REMOVE page_claim_until") {
+          reachedTable();
+          await answered;
+        }
+        return output;
+      },
+      { step: "deserialize", name: "testHoldGiveBack" },
+    );
+    try {
+      const first = faults.wrap(claiming(claim, giveBack))(eventOf("takes and gives back"), context);
+      await atTable;
+      await faults.wrap(claiming(claim))(eventOf("takes after the give-back"), context);
+      answer();
+      await first;
+      await faults.wrap(claiming(claim))(eventOf("refused"), context);
+    } finally {
+      dynamodb.middlewareStack.remove("testHoldGiveBack");
+    }
+
+    const refused = faults.attempts().filter((attempt) => attempt.outcome === "failed");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.explanation).toBe("waited for a publish claim held by invocation 2");
   });
 
   it("leave a refusal unexplained when the claim's work was already done: a retry for nothing", async () => {
