@@ -105,7 +105,7 @@ function printBanner(pipeline: LocalPipeline, startedInMs: number): void {
     `  DynamoDB    ${state.dynamodbEndpoint}  DynamoDB Local, tables ${state.eventsTableName}, ${state.stateTableName}`,
     `  SQS         ${state.sqsEndpoint}  local-aws-sqs, ${state.queueUrl.split("/").pop()}: visibility ${queue.visibilityTimeoutSeconds} s,`,
     `              dead-letter queue after ${queue.maxReceiveCount} receives`,
-    `  Processor   in this process: batches of up to ${source.batchSize}, batching window ${source.maximumBatchingWindowSeconds} s`,
+    `  Processor   in this process: up to ${source.maximumConcurrency ?? 1} invocations at once, batches of up to ${source.batchSize}, batching window ${source.maximumBatchingWindowSeconds} s`,
     `  Recovery    in this process: ${settings.recovery.scheduleExpression}`,
     `  SNS         ${state.snsEndpoint}  pages printed here and appended to ${shown(state.pagerFile)}`,
     ...destinationLines(pipeline),
@@ -185,6 +185,8 @@ async function main(): Promise<void> {
   try {
     pipeline = await startLocalPipeline({
       ...options,
+      // As many invocations at once as the stack's event source allows, in this one process.
+      processorConcurrency: "stack",
       log: (line) => console.log(`${timestamp()} ${line}`),
       printPage: (text) => console.log(text),
       color: process.stdout.isTTY === true,
