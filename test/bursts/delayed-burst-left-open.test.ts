@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrationFailure } from "../helpers/prelude-events.js";
-import { createHarness, type Harness } from "../helpers/processor-harness.js";
+import { migrationFailuresFrom } from "../helpers/prelude-events.js";
+import { createHarness, type Harness, pageLines } from "../helpers/processor-harness.js";
 
 const NOW = Date.parse("2026-11-20T10:00:00Z");
 const TWO_DAYS_AGO = NOW - 2 * 86_400_000;
@@ -12,13 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => harness.close());
 
-/** `count` migration transport failures, one second apart from `fromMs`. */
-const failures = (count: number, fromMs: number) =>
-  Array.from({ length: count }, (_, index) =>
-    migrationFailure({ occurred_at: new Date(fromMs + index * 1000).toISOString() }),
-  );
-const pages = () =>
-  harness.pager.pages.map((page) => `${page.action} ${page.windowStart}${page.delayed ? " delayed" : ""}`);
+const failures = migrationFailuresFrom;
+const pages = () => pageLines(harness);
 
 // The soak (seeds 2 and 5) found this: a backlog burst whose resolve failed stayed open, and took in the
 // failures of an outage happening now, which then never paged.

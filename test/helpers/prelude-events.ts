@@ -17,6 +17,13 @@ export function migrationFailure(fields: Fields = {}): Fields {
   };
 }
 
+/** `count` migration transport failures, one second apart from `fromMs`. */
+export function migrationFailuresFrom(count: number, fromMs: number): Fields[] {
+  return Array.from({ length: count }, (_, index) =>
+    migrationFailure({ occurred_at: new Date(fromMs + index * 1000).toISOString() }),
+  );
+}
+
 /** A `step_up.hook_failed` event with the payload fields at the top level. */
 export function stepUpFailure(fields: Fields = {}): Fields {
   return {

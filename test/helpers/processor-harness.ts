@@ -80,6 +80,13 @@ export function plain(
   );
 }
 
+/** The pages the harness's pager got, one line each: action, window start, and whether it was delayed. */
+export function pageLines(harness: Harness): string[] {
+  return harness.pager.pages.map(
+    (page) => `${page.action} ${page.windowStart}${page.delayed ? " delayed" : ""}`,
+  );
+}
+
 export async function createHarness(
   options: { appIds?: string[]; rules?: Partial<Record<Hook, BurstRule>> } = {},
 ): Promise<Harness> {
