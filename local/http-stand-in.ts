@@ -9,6 +9,15 @@ export interface Misbehaviour {
   readonly retryAfterSeconds?: number;
 }
 
+/** What every destination stand-in offers besides its own records: failures on demand, and stopping. */
+export interface StandInControls {
+  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
+  misbehave(misbehaviour: Misbehaviour): void;
+  /** Drops the misbehaviours still queued: the next request is processed. */
+  recover(): void;
+  close(): Promise<void>;
+}
+
 /** Queued misbehaviours, consumed one request at a time. */
 export class MisbehaviourQueue {
   private readonly pending: { status: number; left: number; retryAfterSeconds?: number }[] = [];

@@ -3,9 +3,9 @@ import { PAGERDUTY_LIMITS } from "../lambdas/destinations/pagerduty-event.js";
 import {
   handleControl,
   listenOnLoopback,
-  type Misbehaviour,
   MisbehaviourQueue,
   readBody,
+  type StandInControls,
   sendJson,
 } from "./http-stand-in.js";
 
@@ -28,16 +28,11 @@ export interface StandInIncident {
   resolvedAt?: string;
 }
 
-export interface PagerDutyStandIn {
+export interface PagerDutyStandIn extends StandInControls {
   /** The Events API v2 endpoint, `…/v2/enqueue`. */
   readonly eventsUrl: string;
   readonly accepted: readonly AcceptedEvent[];
   readonly incidents: readonly StandInIncident[];
-  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
-  misbehave(misbehaviour: Misbehaviour): void;
-  /** Drops the misbehaviours still queued: the next request is processed. */
-  recover(): void;
-  close(): Promise<void>;
 }
 
 export interface PagerDutyStandInOptions {

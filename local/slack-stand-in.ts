@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   handleControl,
   listenOnLoopback,
-  type Misbehaviour,
   MisbehaviourQueue,
   readBody,
+  type StandInControls,
 } from "./http-stand-in.js";
 import { parseJsonObject } from "./json-object.js";
 
@@ -24,15 +24,10 @@ export interface SlackPost {
   readonly blocks: readonly Record<string, unknown>[];
 }
 
-export interface SlackStandIn {
+export interface SlackStandIn extends StandInControls {
   /** The URL of an incoming webhook that exists on this stand-in. */
   webhookUrl(name?: string): string;
   readonly posts: readonly SlackPost[];
-  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
-  misbehave(misbehaviour: Misbehaviour): void;
-  /** Drops the misbehaviours still queued: the next request is processed. */
-  recover(): void;
-  close(): Promise<void>;
 }
 
 export interface SlackStandInOptions {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   handleControl,
   listenOnLoopback,
-  type Misbehaviour,
   MisbehaviourQueue,
   readBody,
+  type StandInControls,
 } from "./http-stand-in.js";
 import { parseJsonObject } from "./json-object.js";
 
@@ -23,15 +23,10 @@ export interface TeamsPost {
   readonly cards: readonly Record<string, unknown>[];
 }
 
-export interface TeamsStandIn {
+export interface TeamsStandIn extends StandInControls {
   /** The URL of a workflow that exists on this stand-in, shaped like a Workflows trigger URL. */
   workflowUrl(name?: string): string;
   readonly posts: readonly TeamsPost[];
-  /** Answers the next requests with a status instead of processing them (429, 500, 400 on demand). */
-  misbehave(misbehaviour: Misbehaviour): void;
-  /** Drops the misbehaviours still queued: the next request is processed. */
-  recover(): void;
-  close(): Promise<void>;
 }
 
 export interface TeamsStandInOptions {

@@ -4,9 +4,9 @@ import { readSigningKeys, signWebhook } from "../lambdas/destinations/standard-w
 import {
   handleControl,
   listenOnLoopback,
-  type Misbehaviour,
   MisbehaviourQueue,
   readBody,
+  type StandInControls,
   sendJson,
 } from "./http-stand-in.js";
 
@@ -20,15 +20,11 @@ export interface ReceivedWebhook {
   readonly repeat: boolean;
 }
 
-export interface WebhookReceiver {
+export interface WebhookReceiver extends StandInControls {
   readonly url: string;
   readonly received: readonly ReceivedWebhook[];
   /** Requests refused for a missing, stale or wrong signature, with why. */
   readonly refused: readonly string[];
-  misbehave(misbehaviour: Misbehaviour): void;
-  /** Drops the misbehaviours still queued: the next request is processed. */
-  recover(): void;
-  close(): Promise<void>;
 }
 
 export interface WebhookReceiverOptions {
