@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { answerChallenge } from "../lambdas/challenge/answer-challenge.js";
+import { MAX_SOCKETS } from "../lambdas/runtime/http-limits.js";
 import { shareSocketsLikeContainers } from "./container-sockets.js";
 import { createTables } from "./create-tables.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
@@ -120,6 +121,8 @@ export interface LocalPipeline {
   readonly synthesisMs: number;
   /** The delivery functions' queues and the destinations' stand-ins (PagerDuty, webhook receiver). */
   readonly destinations: LocalDestinations;
+  /** Processor invocations run at once, and the sockets per endpoint of the clients they share. */
+  readonly processor: { readonly concurrency: number; readonly clientSockets: number };
   /** Stops every part, removes pipeline.json; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -284,8 +287,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         ? (stackConcurrency ?? 1)
         : Math.max(1, options.processorConcurrency ?? 1);
     const clients = await import("../lambdas/runtime/aws-clients.js");
+    let clientSockets = MAX_SOCKETS;
     for (const client of [clients.dynamodb, clients.sns])
-      await shareSocketsLikeContainers(client, concurrency);
+      clientSockets = (await shareSocketsLikeContainers(client, concurrency)) ?? MAX_SOCKETS;
 
     const poller = startSqsPoller({
       client: sqs.client,
@@ -381,6 +385,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       verificationTokenFile: tokenFile,
       synthesisMs,
       destinations,
+      processor: { concurrency, clientSockets },
       stop,
     };
   } catch (error) {

@@ -47,6 +47,9 @@ export const OUTAGE_WEIGHTS: Readonly<Partial<Record<FaultKind, number>>> = {
   "drop-after": 15,
 };
 
+/** How long the proxy remembers an attempt: longer than any invocation that may ask about it. */
+export const ATTEMPTS_KEPT_MS = 5 * 60_000;
+
 export interface FaultProxyOptions {
   readonly service: ProxiedService;
   readonly random: SeededRandom;
@@ -67,13 +70,32 @@ export interface FaultProxyStats {
   readonly slowestUpstreamMs: number;
 }
 
-/** A forwarded request the service itself took long to answer (or had not answered yet). */
-export interface SlowUpstream {
-  /** The service's operation (DynamoDB's `X-Amz-Target`, without its prefix). */
-  readonly operation: string;
-  readonly forwardedAt: number;
-  /** How long the service took, or has taken so far. */
-  readonly ms: number;
+/**
+ * One SDK attempt as the proxy saw it, found by the headers the SDK's retry middleware puts on every
+ * attempt (`amz-sdk-invocation-id`, `amz-sdk-request: attempt=N; max=M`): when it arrived, how long the
+ * service itself took, and when its answer went back. Set side by side with the client's own timing of
+ * the attempt, it says where a timed-out attempt's time went.
+ */
+export interface ProxiedAttempt {
+  readonly receivedAt: number;
+  /** The fault injected into it, if any. */
+  readonly fault?: FaultKind;
+  /** When it was forwarded to the service, and how long the service took (so far, if it has not answered). */
+  readonly forwardedAt?: number;
+  readonly serviceMs?: number;
+  /** When the proxy wrote its answer (or reset the connection). */
+  readonly answeredAt?: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The key of one SDK attempt, from its request headers; undefined for a request no SDK retry loop sent. */
+export function attemptKey(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
+  const invocation = headers["amz-sdk-invocation-id"];
+  const attempt = /attempt=(\d+)/.exec(String(headers["amz-sdk-request"] ?? ""))?.[1];
+  return typeof invocation === "string" && attempt !== undefined ? `${invocation} ${attempt}` : undefined;
 }
 
 export interface FaultProxy {
@@ -82,11 +104,8 @@ export interface FaultProxy {
   forwardTo(target: string): void;
   setMode(mode: FaultMode): void;
   stats(): FaultProxyStats;
-  /**
-   * The requests forwarded between `from` and `to` that the service itself left unanswered for at least
-   * `thresholdMs`: the service's own slowness (DynamoDB Local's, on a loaded machine), not an injected fault.
-   */
-  slowUpstream(thresholdMs: number, from: number, to: number): SlowUpstream[];
+  /** What the proxy saw of one SDK attempt (see `attemptKey`), kept for `ATTEMPTS_KEPT_MS`. */
+  attempt(key: string): ProxiedAttempt | undefined;
   close(): Promise<void>;
 }
 
@@ -101,10 +120,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   // queued requests of five concurrent invocations inside the proxy until their SDK request timeout.
   const agent = new Agent({ keepAlive: true });
   let slowestUpstreamMs = 0;
-  // Forwarded requests still unanswered, and those answered late, by when they were forwarded.
-  const pending = new Set<{ operation: string; forwardedAt: number }>();
-  const late: SlowUpstream[] = [];
-  const LATE_MS = 1_000;
+  // Each SDK attempt seen, by `attemptKey`, in arrival order (a Map keeps it), pruned as it ages.
+  const seen = new Map<string, Mutable<ProxiedAttempt>>();
+  const forget = () => {
+    const before = Date.now() - ATTEMPTS_KEPT_MS;
+    for (const [key, attempt] of seen) {
+      if (attempt.receivedAt >= before) break;
+      seen.delete(key);
+    }
+  };
   const sockets = new Set<Socket>();
 
   const server = createServer((incoming, outgoing) => {
@@ -132,35 +156,42 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const key = attemptKey(incoming.headers);
+    const attempt: Mutable<ProxiedAttempt> = { receivedAt: Date.now() };
+    if (key !== undefined) {
+      if (seen.size % 1_000 === 0) forget();
+      seen.set(key, attempt);
+    }
+    const answered = () => {
+      attempt.answeredAt = Date.now();
+    };
     const body = await readAll(incoming);
     requests += 1;
     const fault = chooseFault();
-    if (fault !== undefined) injected[fault] += 1;
-    if (fault === "drop-before") return drop(incoming);
+    if (fault !== undefined) {
+      injected[fault] += 1;
+      attempt.fault = fault;
+    }
+    if (fault === "drop-before") return drop(incoming, answered);
     if (fault === "throttle" || fault === "server-error")
-      return answerError(outgoing, options.service, fault);
+      return answerError(outgoing, options.service, fault, answered);
 
-    const forwarded = {
-      operation: String(incoming.headers["x-amz-target"] ?? incoming.method ?? "").replace(/^.*\./, ""),
-      forwardedAt: Date.now(),
-    };
-    pending.add(forwarded);
+    const forwardedAt = Date.now();
+    attempt.forwardedAt = forwardedAt;
     let answer: Awaited<ReturnType<typeof send>>;
     try {
       answer = await send(incoming, body);
     } finally {
-      pending.delete(forwarded);
-      const ms = Date.now() - forwarded.forwardedAt;
-      slowestUpstreamMs = Math.max(slowestUpstreamMs, ms);
-      if (ms >= LATE_MS) late.push({ ...forwarded, ms });
+      attempt.serviceMs = Date.now() - forwardedAt;
+      slowestUpstreamMs = Math.max(slowestUpstreamMs, attempt.serviceMs);
     }
-    if (fault === "drop-after") return drop(incoming);
+    if (fault === "drop-after") return drop(incoming, answered);
     if (fault === "slow") await sleep(options.random.int(slowMin, slowMax));
     const headers = { ...answer.headers };
     delete headers["transfer-encoding"];
     delete headers.connection;
     outgoing.writeHead(answer.status, { ...headers, "content-length": String(answer.body.length) });
-    outgoing.end(answer.body);
+    outgoing.end(answer.body, answered);
   }
 
   function send(
@@ -208,14 +239,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       mode = next;
     },
     stats: () => ({ requests, injected: { ...injected }, slowestUpstreamMs }),
-    slowUpstream(thresholdMs, from, to) {
-      const now = Date.now();
-      return [
-        ...late,
-        ...[...pending].map((request) => ({ ...request, ms: now - request.forwardedAt })),
-      ].filter(
-        (request) => request.ms >= thresholdMs && request.forwardedAt >= from && request.forwardedAt <= to,
-      );
+    attempt(key) {
+      const attempt = seen.get(key);
+      if (attempt === undefined) return undefined;
+      return attempt.forwardedAt !== undefined && attempt.serviceMs === undefined
+        ? { ...attempt, serviceMs: Date.now() - attempt.forwardedAt }
+        : { ...attempt };
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -227,14 +256,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 }
 
 /** A reset, not a clean close: the client sees ECONNRESET, as when a connection dies mid-request. */
-function drop(incoming: IncomingMessage): void {
+function drop(incoming: IncomingMessage, dropped: () => void): void {
   incoming.socket.resetAndDestroy();
+  dropped();
 }
 
 function answerError(
   outgoing: ServerResponse,
   service: ProxiedService,
   fault: "throttle" | "server-error",
+  answered: () => void,
 ): void {
   if (service === "dynamodb") {
     const [status, type, message] =
@@ -252,6 +283,7 @@ function answerError(
           __type: `com.amazonaws.dynamodb.v20120810#${type}`,
           message: `${FAULT_MARKER} ${message}`,
         }),
+        answered,
       );
     return;
   }
@@ -264,6 +296,7 @@ function answerError(
     .end(
       `<?xml version="1.0"?>\n<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${kind}</Type>` +
         `<Code>${code}</Code><Message>${FAULT_MARKER} ${message}</Message></Error><RequestId>${requestIdOf()}</RequestId></ErrorResponse>`,
+      answered,
     );
 }
 

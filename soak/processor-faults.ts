@@ -4,7 +4,7 @@ import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
 import { HEAD_SK } from "../lambdas/bursts/burst-record.js";
 import { WEBHOOK_ATTRIBUTES } from "../lambdas/webhook/webhook-message.js";
 import type { SqsHandler } from "../local/sqs-poller.js";
-import { FAULT_MARKER } from "./fault-proxy.js";
+import { attemptKey, FAULT_MARKER } from "./fault-proxy.js";
 import type { SeededRandom } from "./seeded-random.js";
 
 /** Thrown where the simulated crash stops the invocation; nothing after it reaches AWS. */
@@ -42,6 +42,22 @@ export interface SdkCallStats {
   readonly retries: number;
 }
 
+/** The handlers' clients the soak watches, each with its own socket pool. */
+export type WatchedClient = "dynamodb" | "sns";
+
+/** One try of one SDK call (the SDK retries a call in several), timed from the client's side. */
+export interface ClientAttempt {
+  readonly client: WatchedClient;
+  /** The key the fault proxy knows it by (`attemptKey` of its headers). */
+  readonly key?: string;
+  /** From when the SDK handed it to the HTTP handler (whose timers start then) until it ended. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Attempts in flight on the client when it started, itself included, and how many were its invocation's. */
+  readonly clientInFlight: number;
+  readonly ownInFlight: number;
+}
+
 export interface ProcessorFaultStats {
   readonly invocations: number;
   readonly crashes: number;
@@ -50,6 +66,11 @@ export interface ProcessorFaultStats {
   readonly poisonCrashes: number;
   readonly processor: SdkCallStats;
   readonly recovery: SdkCallStats;
+  /**
+   * The most DynamoDB attempts in flight at once, in one invocation and in the whole process: the soak's
+   * invocations share one client and its socket pool, where each Lambda environment has its own.
+   */
+  readonly dynamodbInFlight: { readonly perInvocation: number; readonly process: number };
 }
 
 export interface ProcessorFaultsOptions {
@@ -60,7 +81,10 @@ export interface ProcessorFaultsOptions {
    * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
    * signature check that found a JWKS down during an injected outage); undefined when none does.
    */
-  readonly explainError?: (error: unknown, during: { from: number; to: number }) => string | undefined;
+  readonly explainError?: (
+    error: unknown,
+    during: { readonly from: number; readonly to: number; readonly attempt?: ClientAttempt },
+  ) => string | undefined;
 }
 
 /** The AWS SDK v3 client surface this module needs: a middleware stack. */
@@ -68,7 +92,7 @@ interface MiddlewareClient {
   readonly middlewareStack: {
     add(
       middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
-      options: { step: "initialize"; name: string },
+      options: { step: "initialize" | "deserialize"; name: string; priority?: "high" },
     ): void;
   };
 }
@@ -90,6 +114,8 @@ interface Invocation {
   readonly claimWaits: string[];
   /** The error each failed record ended with, by message id. */
   readonly recordErrors: Map<string, unknown>;
+  /** Its SDK attempts in flight, by client. */
+  readonly inFlight: Record<WatchedClient, number>;
   crash?: (error: ProcessorCrashError) => void;
 }
 
@@ -112,29 +138,45 @@ function newInvocation(
     otherErrors: [],
     claimWaits: [],
     recordErrors: new Map(),
+    inFlight: { dynamodb: 0, sns: 0 },
   };
 }
 
 type CallObserver = (next: (args: unknown) => Promise<unknown>, args: unknown) => Promise<unknown>;
+type AttemptObserver = (
+  client: WatchedClient,
+  next: (args: unknown) => Promise<unknown>,
+  args: unknown,
+) => Promise<unknown>;
 type FailureObserver = (record: SQSRecord, error: unknown) => void;
 /** The instance whose handler ran last; the hooks are added once per process, so only one observes. */
 let activeObserver: CallObserver | undefined;
+let activeAttemptObserver: AttemptObserver | undefined;
 let activeFailureObserver: FailureObserver | undefined;
 let installed: Promise<void> | undefined;
 
 /**
  * Adds the crash point to the handlers' own SDK clients (module-scope singletons, shared with recovery),
- * and listens to the processor's batch processor for the error each failed record ended with.
+ * and a timer to each of their attempts (the deserialize step runs once per try, inside the SDK's retry
+ * loop, with the retry headers set), and listens to the processor's batch processor for the error each
+ * failed record ended with.
  */
 function installCrashPoint(): Promise<void> {
   installed ??= Promise.all([
     import("../lambdas/runtime/aws-clients.js"),
     import("@aws-lambda-powertools/batch"),
   ]).then(([{ dynamodb, sns }, { BatchProcessor }]) => {
-    for (const client of [dynamodb, sns] as unknown as MiddlewareClient[]) {
+    const clients = { dynamodb, sns } as unknown as Record<WatchedClient, MiddlewareClient>;
+    for (const [name, client] of Object.entries(clients) as [WatchedClient, MiddlewareClient][]) {
       client.middlewareStack.add(
         (next) => (args) => (activeObserver === undefined ? next(args) : activeObserver(next, args)),
         { step: "initialize", name: "soakProcessorCrashPoint" },
+      );
+      client.middlewareStack.add(
+        (next) => (args) =>
+          activeAttemptObserver === undefined ? next(args) : activeAttemptObserver(name, next, args),
+        // Outside the deserializer, so a service's own error is seen as well as the transport's.
+        { step: "deserialize", name: "soakAttemptTiming", priority: "high" },
       );
     }
     const prototype = BatchProcessor.prototype as unknown as {
@@ -347,6 +389,47 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     }
   }
 
+  // Attempts in flight per client (the process's, shared by every invocation, as its socket pools are),
+  // their peaks, and the timing of each attempt that ended in an error, found by that error.
+  const attemptsInFlight: Record<WatchedClient, number> = { dynamodb: 0, sns: 0 };
+  const peakDynamodb = { perInvocation: 0, process: 0 };
+  const failedAttempts = new WeakMap<object, ClientAttempt>();
+
+  async function observeAttempt(
+    client: WatchedClient,
+    next: (args: unknown) => Promise<unknown>,
+    args: unknown,
+  ): Promise<unknown> {
+    const invocation = store.getStore();
+    const headers = (args as { request?: { headers?: Record<string, string> } }).request?.headers ?? {};
+    const key = attemptKey(headers);
+    const startedAt = Date.now();
+    const clientInFlight = ++attemptsInFlight[client];
+    const ownInFlight = invocation === undefined ? 0 : ++invocation.inFlight[client];
+    if (client === "dynamodb") {
+      peakDynamodb.process = Math.max(peakDynamodb.process, clientInFlight);
+      peakDynamodb.perInvocation = Math.max(peakDynamodb.perInvocation, ownInFlight);
+    }
+    try {
+      return await next(args);
+    } catch (error) {
+      if (typeof error === "object" && error !== null) {
+        failedAttempts.set(error, {
+          client,
+          ...(key === undefined ? {} : { key }),
+          startedAt,
+          endedAt: Date.now(),
+          clientInFlight,
+          ownInFlight,
+        });
+      }
+      throw error;
+    } finally {
+      attemptsInFlight[client] -= 1;
+      if (invocation !== undefined) invocation.inFlight[client] -= 1;
+    }
+  }
+
   // Poison is a property of the body, so every delivery of the message crashes the same way.
   const poison = new Set<string>();
   const isPoison = (record: SQSRecord) => poison.has(record.body);
@@ -409,6 +492,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     return async (event, context) => {
       await installCrashPoint();
       activeObserver = observeCall;
+      activeAttemptObserver = observeAttempt;
       activeFailureObserver = (record, error) => store.getStore()?.recordErrors.set(record.messageId, error);
       invocations += 1;
       const records = event.Records;
@@ -512,6 +596,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
             options.explainError?.(error, {
               from: invocation.startedAt,
               to: invocation.startedAt + durationMs,
+              ...attemptOf(error),
             }) ?? explainGroupMoved(error, invocation),
         );
       }
@@ -529,6 +614,11 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
       });
     }
   }
+
+  const attemptOf = (error: unknown): { attempt?: ClientAttempt } => {
+    const attempt = typeof error === "object" && error !== null ? failedAttempts.get(error) : undefined;
+    return attempt === undefined ? {} : { attempt };
+  };
 
   return {
     wrap,
@@ -548,6 +638,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
       timeouts,
       processor: { ...sdk.processor },
       recovery: { ...sdk.recovery },
+      dynamodbInFlight: { ...peakDynamodb },
     }),
   };
 }

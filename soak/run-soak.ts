@@ -5,7 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
 import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
-import { AWS_HTTP_TIMEOUTS } from "../lambdas/runtime/http-timeouts.js";
+import { AWS_HTTP_TIMEOUTS, MAX_SOCKETS } from "../lambdas/runtime/http-limits.js";
 import { WEBHOOK_HEADERS } from "../lambdas/webhook/webhook-message.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.js";
 import { type LocalPipeline, startLocalPipeline } from "../local/local-pipeline.js";
@@ -16,6 +16,7 @@ import {
 } from "../local/prelude-signer.js";
 import type { PollerDelivery } from "../local/sqs-poller.js";
 import { countMessages } from "../local/sqs-stand-in.js";
+import { watchEventLoopStalls } from "./event-loop-stalls.js";
 import {
   DEFAULT_FAULT_WEIGHTS,
   type FaultMode,
@@ -35,6 +36,7 @@ import {
   redrive,
   toDeadLetter,
 } from "./read-back.js";
+import { explainRequestTimeout } from "./request-timeouts.js";
 import { createSeededRandom } from "./seeded-random.js";
 import {
   createWorkload,
@@ -142,6 +144,8 @@ export interface SoakResult {
     readonly deadLettersNearPoison: number;
     /** Deliveries deleted only after the visibility timeout had run out (the message was visible again). */
     readonly outlasted: number;
+    /** Failed deliveries a request timeout ended, and where the first explained one's time went. */
+    readonly requestTimeouts: { readonly count: number; readonly example?: string };
   };
   readonly pages: {
     readonly triggers: number;
@@ -170,7 +174,8 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
   const normal: FaultMode = { rate: options.faultRate, weights: DEFAULT_FAULT_WEIGHTS };
   const root = await mkdtemp(join(tmpdir(), "hookwatch-soak-"));
   const proxies: FaultProxy[] = [];
-  const closers: (() => Promise<void>)[] = [];
+  const stalls = watchEventLoopStalls();
+  const closers: (() => Promise<void>)[] = [async () => stalls.stop()];
   let pipeline: LocalPipeline | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
@@ -198,14 +203,19 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
         if (name === "RetryLaterError" && secondAppJwks.explains(message))
           return `the signature check found ${APP_IDS[1]}'s JWKS down (injected outage)`;
-        // The SDK's request timeout: exact only if DynamoDB Local itself (behind the proxy, which adds no
-        // queue of its own) left a request unanswered that long while this invocation ran.
-        if (name === "TimeoutError" && message.includes("requestTimeout")) {
-          const stalled = dynamoProxy.slowUpstream(AWS_HTTP_TIMEOUTS.requestTimeout, during.from, during.to);
-          const slowest = [...stalled].sort((a, b) => b.ms - a.ms)[0];
-          return slowest === undefined
-            ? undefined
-            : `DynamoDB Local itself left ${stalled.length} request(s) unanswered past the SDK's ${AWS_HTTP_TIMEOUTS.requestTimeout} ms request timeout (the slowest a ${slowest.operation}, ${slowest.ms} ms): the local stand-in's capacity, not an injected fault`;
+        // The SDK's request timeout: where the attempt's time went, from both ends of the wire.
+        if (name === "TimeoutError" && message.includes("requestTimeout") && during.attempt !== undefined) {
+          const { attempt } = during;
+          const proxy = attempt.client === "dynamodb" ? dynamoProxy : snsProxy;
+          const proxied = attempt.key === undefined ? undefined : proxy.attempt(attempt.key);
+          return explainRequestTimeout({
+            attempt,
+            ...(proxied === undefined ? {} : { proxied }),
+            stalls: stalls.between(attempt.startedAt, attempt.endedAt),
+            requestTimeoutMs: AWS_HTTP_TIMEOUTS.requestTimeout,
+            maxSockets: MAX_SOCKETS,
+            sharedSockets: pipeline?.processor.clientSockets ?? MAX_SOCKETS,
+          });
         }
         return undefined;
       },
@@ -482,10 +492,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         jwks: secondAppJwks.stats(),
       },
       concurrency: {
-        allowed:
-          options.processorConcurrency === undefined || options.processorConcurrency === "stack"
-            ? (running.settings.eventSource.maximumConcurrency ?? 1)
-            : options.processorConcurrency,
+        allowed: running.processor.concurrency,
         peak: peakInFlight,
       },
     });
@@ -500,6 +507,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     for (const close of closers) await close();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+function requestTimeoutsOf(attempts: Observed["attempts"]): SoakResult["deliveries"]["requestTimeouts"] {
+  const timedOut = attempts.filter((attempt) =>
+    `${attempt.explanation ?? ""} ${attempt.unexplained ?? ""}`.includes("request timeout"),
+  );
+  const example = timedOut.find((attempt) => attempt.explanation?.includes("request timeout"))?.explanation;
+  return { count: timedOut.length, ...(example === undefined ? {} : { example }) };
 }
 
 function summarize(input: {
@@ -580,6 +595,7 @@ function summarize(input: {
           delivery.deletedAt !== undefined &&
           delivery.deletedAt - delivery.receiveSentAt >= observed.visibilityTimeoutSeconds * 1000,
       ).length,
+      requestTimeouts: requestTimeoutsOf(observed.attempts),
     },
     pages: {
       triggers: observed.pages.filter((page: PageSeen) => page.action === "trigger").length,

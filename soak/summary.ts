@@ -29,7 +29,11 @@ export function formatSummary(result: SoakResult): string {
     `            JWKS of the second app: key ${faults.jwks.rotated ? "rotated" : "not rotated"}, ${faults.jwks.refused} of ${faults.jwks.requests} fetches refused during the outage`,
     `            processor: ${sdk.invocations} invocations, at most ${result.concurrency.peak} at once (the stack allows ${result.concurrency.allowed}), ${sdk.crashes} crashed (${sdk.poisonCrashes} by a poison message), ${sdk.timeouts} timed out`,
     `            SDK calls: processor ${sdk.processor.calls} (${sdk.processor.retries} SDK retries, ${sdk.processor.injectedErrors} faults reached hookwatch), recovery ${sdk.recovery.calls} (${sdk.recovery.retries} retries, ${sdk.recovery.injectedErrors} reached it)`,
-    `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed, ${deliveries.outlasted} outlasted the visibility timeout; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
+    `            DynamoDB attempts in flight: at most ${sdk.dynamodbInFlight.perInvocation} in one invocation, ${sdk.dynamodbInFlight.process} in the process (its invocations share one client)`,
+    `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed (${deliveries.requestTimeouts.count} on the SDK's request timeout), ${deliveries.outlasted} outlasted the visibility timeout; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
+    ...(deliveries.requestTimeouts.example === undefined
+      ? []
+      : [`            a request timeout, e.g.: ${deliveries.requestTimeouts.example}`]),
     `pages       ${pages.triggers} triggers (${pages.delayedTriggers} delayed), ${pages.resolves} resolves; ${pages.repeats} repeated publishes`,
     "",
     "invariants",

@@ -2,14 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { AWS_HTTP_TIMEOUTS } from "./http-timeouts.js";
-
-/**
- * Sockets each client opens to an endpoint: the SDK's default, written out because the processor's limit
- * of requests in flight is chosen against it. A request beyond it waits for a socket with its
- * connection and request timeouts already running, and fails as a `TimeoutError` if the wait is longer.
- */
-export const MAX_SOCKETS = 50;
+import { AWS_HTTP_TIMEOUTS, MAX_SOCKETS } from "./http-limits.js";
 
 /** The configuration every hookwatch client is made with (the tests use it too). */
 export const AWS_CLIENT_CONFIG = {

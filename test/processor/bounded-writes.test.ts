@@ -6,8 +6,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROCESSOR_BATCH_SIZE } from "../../infra/processor-functions.js";
 import { DYNAMODB_REQUESTS_IN_FLIGHT, processMessage } from "../../lambdas/processor/process-message.js";
-import { AWS_CLIENT_CONFIG, MAX_SOCKETS } from "../../lambdas/runtime/aws-clients.js";
+import { AWS_CLIENT_CONFIG } from "../../lambdas/runtime/aws-clients.js";
 import { createConcurrencyLimit } from "../../lambdas/runtime/concurrency-limit.js";
+import { MAX_SOCKETS } from "../../lambdas/runtime/http-limits.js";
 import { batchBody, migrationFailure } from "../helpers/prelude-events.js";
 import { createHarness, type Harness } from "../helpers/processor-harness.js";
 

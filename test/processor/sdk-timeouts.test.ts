@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AWS_CLIENT_CONFIG } from "../../lambdas/runtime/aws-clients.js";
-import { AWS_HTTP_TIMEOUTS } from "../../lambdas/runtime/http-timeouts.js";
+import { AWS_HTTP_TIMEOUTS } from "../../lambdas/runtime/http-limits.js";
 import { createTestTables } from "../helpers/test-tables.js";
 
 /**

@@ -4,7 +4,13 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startSnsStandIn } from "../../local/sns-stand-in.js";
-import { FAULT_MARKER, type FaultKind, type FaultProxy, startFaultProxy } from "../../soak/fault-proxy.js";
+import {
+  attemptKey,
+  FAULT_MARKER,
+  type FaultKind,
+  type FaultProxy,
+  startFaultProxy,
+} from "../../soak/fault-proxy.js";
 import { createSeededRandom } from "../../soak/seeded-random.js";
 import { createTestTables, localDynamoDb } from "../helpers/test-tables.js";
 
@@ -188,7 +194,7 @@ describe("the fault proxy in front of the SNS stand-in", () => {
   });
 });
 
-describe("the fault proxy's own capacity and the service's slowness", () => {
+describe("the fault proxy's own capacity and its timing of each attempt", () => {
   /** A service that holds each answer `holdMs` and counts how many requests it held at once. */
   async function slowService(holdMs: number) {
     let inFlight = 0;
@@ -207,11 +213,11 @@ describe("the fault proxy's own capacity and the service's slowness", () => {
     return { url: `http://127.0.0.1:${port}`, peak: () => peak, close: () => server.close() };
   }
 
-  const post = (url: string, agent: Agent) =>
+  const post = (url: string, agent: Agent, headers: Record<string, string> = {}) =>
     new Promise<void>((resolve, reject) => {
       const request = httpRequest(
         `${url}/`,
-        { method: "POST", agent, headers: { "x-amz-target": "DynamoDB_20120810.Query" } },
+        { method: "POST", agent, headers: { "x-amz-target": "DynamoDB_20120810.Query", ...headers } },
         (response) => response.resume().on("end", resolve),
       );
       request.on("error", reject);
@@ -238,7 +244,7 @@ describe("the fault proxy's own capacity and the service's slowness", () => {
     }
   });
 
-  it("reports the requests the service itself left unanswered past a threshold, by operation", async () => {
+  it("times each SDK attempt by its retry headers: arrival, the service's own time, the answer's departure", async () => {
     const service = await slowService(1_200);
     const proxy = await startFaultProxy({
       service: "dynamodb",
@@ -249,20 +255,48 @@ describe("the fault proxy's own capacity and the service's slowness", () => {
     const agent = new Agent({ keepAlive: true });
     const from = Date.now();
     try {
-      await post(proxy.url, agent);
+      await post(proxy.url, agent, {
+        "amz-sdk-invocation-id": "invocation-1",
+        "amz-sdk-request": "attempt=2; max=3",
+      });
       const to = Date.now();
 
-      expect(proxy.slowUpstream(1_000, from, to)).toEqual([
-        { operation: "Query", forwardedAt: expect.any(Number), ms: expect.any(Number) },
-      ]);
-      expect(proxy.slowUpstream(1_000, from, to)[0]?.ms).toBeGreaterThanOrEqual(1_150);
-      expect(proxy.slowUpstream(5_000, from, to)).toEqual([]);
-      expect(proxy.slowUpstream(1_000, to + 1, to + 10_000)).toEqual([]);
+      const seen = proxy.attempt("invocation-1 2");
+      expect(seen?.receivedAt).toBeGreaterThanOrEqual(from);
+      expect(seen?.serviceMs).toBeGreaterThanOrEqual(1_150);
+      expect(seen?.answeredAt).toBeGreaterThanOrEqual((seen?.receivedAt ?? 0) + 1_150);
+      expect(seen?.answeredAt).toBeLessThanOrEqual(to);
+      expect(seen?.fault).toBeUndefined();
+      expect(proxy.attempt("invocation-1 1")).toBeUndefined();
       expect(proxy.stats().slowestUpstreamMs).toBeGreaterThanOrEqual(1_150);
     } finally {
       agent.destroy();
       await proxy.close();
       service.close();
+    }
+  });
+
+  it("knows an SDK attempt by the key the client's own middleware reads from the same headers", async () => {
+    const client = throughProxy();
+    const keys: (string | undefined)[] = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        keys.push(attemptKey((args.request as { headers: Record<string, string> }).headers));
+        return next(args);
+      },
+      { step: "deserialize", name: "testAttemptKey" },
+    );
+    try {
+      await client.send(
+        new GetItemCommand({ TableName: eventsTable, Key: { dispatch_id: { S: "no-such-event" } } }),
+      );
+
+      expect(keys).toEqual([expect.stringMatching(/^[0-9a-f-]{36} 1$/)]);
+      const seen = dynamoProxy.attempt(keys[0] ?? "");
+      expect(seen?.forwardedAt).toBeGreaterThanOrEqual(seen?.receivedAt ?? Number.POSITIVE_INFINITY);
+      expect(seen?.answeredAt).toBeGreaterThanOrEqual(seen?.forwardedAt ?? Number.POSITIVE_INFINITY);
+    } finally {
+      client.destroy();
     }
   });
 });

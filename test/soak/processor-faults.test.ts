@@ -12,6 +12,7 @@ import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
 import { RetryLaterError } from "../../lambdas/runtime/retry-later-error.js";
 import { FAULT_MARKER } from "../../soak/fault-proxy.js";
 import {
+  type ClientAttempt,
   claimWrites,
   createProcessorFaults,
   ProcessorCrashError,
@@ -218,6 +219,56 @@ describe("failed deliveries", () => {
     expect(broken?.explanation).toBeUndefined();
     expect(broken?.unexplained).toContain("TypeError: cannot read properties of undefined");
     expect(fine?.outcome).toBe("ok");
+  });
+});
+
+describe("an SDK attempt that failed", () => {
+  it("reaches the explanation with its own timing and the attempts in flight when it started", async () => {
+    const seen: (ClientAttempt | undefined)[] = [];
+    const faults = createProcessorFaults({
+      random: createSeededRandom("attempt-timing"),
+      crashRate: 0,
+      explainError: (_error, during) => {
+        seen.push(during.attempt);
+        return undefined;
+      },
+    });
+    const key = randomUUID();
+    await dynamodb.send(new PutItemCommand({ TableName: eventsTable, Item: { dispatch_id: { S: key } } }));
+    const batch = new BatchProcessor(EventType.SQS);
+    const handler = (event: SQSEvent) =>
+      processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          if (record.body === "fine") return;
+          await dynamodb.send(
+            new PutItemCommand({
+              TableName: eventsTable,
+              Item: { dispatch_id: { S: key } },
+              ConditionExpression: "attribute_not_exists(dispatch_id)",
+            }),
+          );
+        },
+        batch,
+      );
+    const before = Date.now();
+
+    await faults.wrap(handler)(eventOf("{}", "fine"), context);
+
+    expect(seen).toEqual([
+      {
+        client: "dynamodb",
+        key: expect.stringMatching(/^[0-9a-f-]{36} 1$/),
+        startedAt: expect.any(Number),
+        endedAt: expect.any(Number),
+        clientInFlight: expect.any(Number),
+        ownInFlight: 1,
+      },
+    ]);
+    expect(seen[0]?.startedAt).toBeGreaterThanOrEqual(before);
+    expect(seen[0]?.endedAt).toBeGreaterThanOrEqual(seen[0]?.startedAt ?? Number.POSITIVE_INFINITY);
+    expect(seen[0]?.clientInFlight).toBeGreaterThanOrEqual(1);
+    expect(faults.stats().dynamodbInFlight.perInvocation).toBe(1);
   });
 });
 

@@ -11,3 +11,10 @@ export const AWS_HTTP_TIMEOUTS = {
   requestTimeout: 5_000,
   throwOnRequestTimeout: true,
 } as const;
+
+/**
+ * Sockets each client opens to an endpoint: the SDK's default, written out because the processor's limit
+ * of requests in flight is chosen against it. A request beyond it waits for a socket with its
+ * connection and request timeouts already running, and fails as a `TimeoutError` if the wait is longer.
+ */
+export const MAX_SOCKETS = 50;
