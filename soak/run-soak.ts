@@ -153,6 +153,8 @@ export interface SoakResult {
     readonly delayedTriggers: number;
     /** Publishes beyond the first of their dedup key and action (same key: folded by PagerDuty). */
     readonly repeats: number;
+    /** The latest a live burst's resolve reached on-call after the burst went quiet (live bursts followed by another). */
+    readonly slowestLiveResolveMs: number;
   };
   readonly invariants: readonly InvariantResult[];
   readonly held: boolean;
@@ -378,23 +380,26 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         delivered.push(...(await sender.sendAll(workload.largePosts(1, "live", Date.now()))));
       }
     })();
+    let slowestLiveResolveMs = 0;
     const groupLoops = workload.groups.map(async (group) => {
       let last: Structure | undefined;
       while (Date.now() < liveEnd) {
         if (last !== undefined) {
           const previous = last;
-          // One burst at a time per group: the next starts once on-call could see the last one resolved.
-          await waitUntil(
+          // One burst at a time per group: the next starts once on-call has seen the last one resolved.
+          // Until its resolve is out the burst is open, and an open live burst takes every later failure of
+          // its group (docs/how-it-works.md), so a cluster sent sooner would continue it, not page anew.
+          // Faults can hold a resolve up for more than one claim lease (a crash holding the page's claim,
+          // then a resolve claim whose answer was lost): the wait is bounded only by the live phase.
+          const quietAt = previous.lastMs + SOAK_RULES[group.hook].quietSeconds * 1000;
+          const resolved = await waitUntil(
             `the resolve of ${previous.id}`,
-            async () => Date.now() >= liveEnd || resolvedIn(await pagesNow(), previous),
-            previous.lastMs +
-              SOAK_RULES[group.hook].quietSeconds * 1000 +
-              CLAIM_LEASE_MS +
-              15_000 -
-              Date.now(),
+            async () => resolvedIn(await pagesNow(), previous),
+            liveEnd - Date.now(),
             undefined,
             false,
           );
+          if (resolved) slowestLiveResolveMs = Math.max(slowestLiveResolveMs, Date.now() - quietAt);
         }
         const wait = workload.nextLiveStart(group) - Date.now();
         if (wait > 0) await sleep(wait);
@@ -495,6 +500,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         allowed: running.processor.concurrency,
         peak: peakInFlight,
       },
+      slowestLiveResolveMs,
     });
   } catch (error) {
     if (pipelineLines.length > 0) log(`last pipeline lines:\n${pipelineLines.slice(-15).join("\n")}`);
@@ -526,6 +532,7 @@ function summarize(input: {
   invariants: InvariantResult[];
   faults: SoakResult["faults"];
   concurrency: SoakResult["concurrency"];
+  slowestLiveResolveMs: number;
 }): SoakResult {
   const { record, observed } = input;
   const byKind = Object.fromEntries(
@@ -602,6 +609,7 @@ function summarize(input: {
       resolves: observed.pages.filter((page) => page.action === "resolve").length,
       delayedTriggers: observed.pages.filter((page) => page.action === "trigger" && page.delayed).length,
       repeats,
+      slowestLiveResolveMs: input.slowestLiveResolveMs,
     },
     invariants: input.invariants,
     held: input.invariants.every((invariant) => invariant.held),

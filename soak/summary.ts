@@ -34,7 +34,7 @@ export function formatSummary(result: SoakResult): string {
     ...(deliveries.requestTimeouts.example === undefined
       ? []
       : [`            a request timeout, e.g.: ${deliveries.requestTimeouts.example}`]),
-    `pages       ${pages.triggers} triggers (${pages.delayedTriggers} delayed), ${pages.resolves} resolves; ${pages.repeats} repeated publishes`,
+    `pages       ${pages.triggers} triggers (${pages.delayedTriggers} delayed), ${pages.resolves} resolves; ${pages.repeats} repeated publishes; a live resolve reached on-call at most ${seconds(pages.slowestLiveResolveMs)} after its burst went quiet`,
     "",
     "invariants",
     ...result.invariants.map((invariant) =>
