@@ -31,6 +31,7 @@ export function formatSummary(result: SoakResult): string {
     `            SDK calls: processor ${sdk.processor.calls} (${sdk.processor.retries} SDK retries, ${sdk.processor.injectedErrors} faults reached hookwatch), recovery ${sdk.recovery.calls} (${sdk.recovery.retries} retries, ${sdk.recovery.injectedErrors} reached it)`,
     `            DynamoDB attempts in flight: at most ${sdk.dynamodbInFlight.perInvocation} in one invocation, ${sdk.dynamodbInFlight.process} in the process (its invocations share one client)`,
     `retries     ${deliveries.attempts} deliveries, ${deliveries.failedAttempts} failed (${deliveries.requestTimeouts.count} on the SDK's request timeout), ${deliveries.outlasted} outlasted the visibility timeout; ${deliveries.retriedMessages} messages received more than once; ${deliveries.deadLetters} dead letters after ${deliveries.maxReceiveCount} receives (${deliveries.deadLettersNearPoison} in a batch with a poison message), redriven`,
+    `            with the faults off, after the redrive: ${list(deliveries.redriveFailures) || "none"} failed`,
     ...(deliveries.requestTimeouts.example === undefined
       ? []
       : [`            a request timeout, e.g.: ${deliveries.requestTimeouts.example}`]),
