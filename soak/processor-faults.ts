@@ -73,6 +73,14 @@ export interface ProcessorFaultStats {
   readonly dynamodbInFlight: { readonly perInvocation: number; readonly process: number };
 }
 
+/** A burst item's claim as the table holds it now, read past the fault proxy. */
+export interface ClaimOnTable {
+  /** `<kind>_claim_until`, as written (a number of ms), if the item holds a claim. */
+  readonly until?: string;
+  /** Whether its work is done (`paged_at` or `resolved_at`). */
+  readonly done: boolean;
+}
+
 export interface ProcessorFaultsOptions {
   readonly random: SeededRandom;
   /** Probability that an invocation dies after a random number of SDK calls. */
@@ -81,6 +89,11 @@ export interface ProcessorFaultsOptions {
    * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
    * signature check that found a JWKS down during an injected outage); undefined when none does.
    */
+  /**
+   * Reads a claim back from the table (`key` as `claimWrites` names it), so a refusal whose holder the soak's
+   * own bookkeeping cannot name is named by the take that wrote the claim the table holds.
+   */
+  readonly readClaim?: (key: string) => Promise<ClaimOnTable>;
   readonly explainError?: (
     error: unknown,
     during: { readonly from: number; readonly to: number; readonly attempt?: ClientAttempt },
@@ -195,9 +208,15 @@ function installCrashPoint(): Promise<void> {
 export interface ClaimWrite {
   readonly key: string;
   readonly action: "take" | "release" | "complete";
+  /** What a take writes into the claim (its lease's end, as the table holds it): the take's fingerprint. */
+  readonly until?: string;
 }
 
-type UpdateInput = { Key?: Record<string, { S?: string }>; UpdateExpression?: string };
+type UpdateInput = {
+  Key?: Record<string, { S?: string }>;
+  UpdateExpression?: string;
+  ExpressionAttributeValues?: Record<string, { N?: string }>;
+};
 
 /** Which publish claims a DynamoDB call takes, gives back or makes moot (paged_at, resolved_at). */
 export function claimWrites(input: unknown): ClaimWrite[] {
@@ -213,7 +232,11 @@ export function claimWrites(input: unknown): ClaimWrite[] {
     const writes: ClaimWrite[] = [];
     for (const kind of ["page", "resolve"] as const) {
       const key = `${burst} ${kind}`;
-      if (new RegExp(`SET ${kind}_claim_until\\b`).test(expression)) writes.push({ key, action: "take" });
+      const take = new RegExp(`SET ${kind}_claim_until = (:\\w+)`).exec(expression);
+      if (take) {
+        const until = update.ExpressionAttributeValues?.[take[1] ?? ""]?.N;
+        writes.push({ key, action: "take", ...(until === undefined ? {} : { until }) });
+      }
       if (new RegExp(`REMOVE ${kind}_claim_until\\b`).test(expression))
         writes.push({ key, action: "release" });
     }
@@ -259,6 +282,8 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
   const liveClaims = new Map<string, { holder: string; takenAt: number; note: string }>();
   // Takes sent and not yet answered: the table may hold them before their holder learns it did.
   const pendingTakes = new Map<string, Map<number, string>>();
+  // Every take sent, by claim and by the lease end it writes (its fingerprint on the table), and by whom.
+  const takesByUntil = new Map<string, Map<string, string>>();
   // The last time each claim's work was done (paged_at or resolved_at written), and by whom.
   const completed = new Map<string, { by: string; at: number }>();
   let nextTake = 0;
@@ -267,9 +292,14 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
 
   /** Registers the takes of a call about to be sent; returns how to forget them once it is answered. */
   function sendingTakes(input: unknown, invocation: Invocation | undefined): () => void {
-    const keys = claimWrites(input)
-      .filter((write) => write.action === "take")
-      .map((write) => write.key);
+    const takes = claimWrites(input).filter((write) => write.action === "take");
+    for (const take of takes) {
+      if (take.until === undefined) continue;
+      const byUntil = takesByUntil.get(take.key) ?? new Map<string, string>();
+      byUntil.set(take.until, holderOf(invocation));
+      takesByUntil.set(take.key, byUntil);
+    }
+    const keys = takes.map((write) => write.key);
     const id = nextTake++;
     for (const key of keys) {
       const pending = pendingTakes.get(key) ?? new Map<number, string>();
@@ -319,13 +349,42 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
       : `a burst's opening was refused while ${[...new Set(movers)].join(", ")} moved its group's head`;
   }
 
-  function trackClaims(
+  /**
+   * Who holds a claim the table refused when the soak's own bookkeeping cannot name them: the claim is read
+   * back, and the take that wrote its lease end is the holder (recorded, so later refusals name it too).
+   * Otherwise what the table showed, for the counterexample.
+   */
+  async function readBackHolder(key: string): Promise<{ holder: string } | { unknown: string }> {
+    if (options.readClaim === undefined) return { unknown: "holder unknown" };
+    const onTable = await options.readClaim(key).catch(() => undefined);
+    if (onTable === undefined) return { unknown: "holder unknown (its claim could not be read back)" };
+    const done = onTable.done ? ", its work done" : "";
+    if (onTable.until === undefined)
+      return { unknown: `holder unknown (the table holds no claim now${done})` };
+    const until = Number(onTable.until);
+    const holder = takesByUntil.get(key)?.get(onTable.until);
+    if (holder === undefined) {
+      return {
+        unknown: `holder unknown (the table's claim, until ${new Date(until).toISOString()}, was written by no take the soak saw${done})`,
+      };
+    }
+    if (until <= Date.now())
+      return { unknown: `holder unknown (${holder}'s claim on the table ran out before the refusal${done})` };
+    liveClaims.set(key, {
+      holder,
+      takenAt: until - DEFAULT_CLAIM_LEASE_MS,
+      note: ", found by reading the claim back",
+    });
+    return { holder: `${holder}, whose claim the table holds (read back)` };
+  }
+
+  async function trackClaims(
     input: unknown,
     invocation: Invocation | undefined,
     failure: unknown,
     retries: number,
     sentAt: number,
-  ): void {
+  ): Promise<void> {
     if (failure === undefined) trackHeadMoves(input, invocation);
     for (const write of claimWrites(input)) {
       if (failure === undefined) {
@@ -373,7 +432,9 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
             `a publish claim (${write.key}) was refused because ${done.by} had already done its work, ${Date.now() - done.at} ms before`,
           );
         } else {
-          invocation.otherErrors.push(`a publish claim (${write.key}) was refused, holder unknown`);
+          const found = await readBackHolder(write.key);
+          if ("holder" in found) invocation.claimWaits.push(found.holder);
+          else invocation.otherErrors.push(`a publish claim (${write.key}) was refused, ${found.unknown}`);
         }
       }
     }
@@ -456,7 +517,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
         : (failure as { $metadata?: { attempts?: number } }).$metadata;
     const retries = Math.max(0, (metadata?.attempts ?? 1) - 1);
     counters.retries += retries;
-    trackClaims((args as { input?: unknown }).input, invocation, failure, retries, started);
+    await trackClaims((args as { input?: unknown }).input, invocation, failure, retries, started);
     answered();
     if (failure !== undefined && isInjectedFault(failure)) counters.injectedErrors += 1;
     if (invocation) {

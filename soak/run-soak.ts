@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_CLAIM_LEASE_MS } from "../lambdas/bursts/burst-publishing.js";
 import { listOpenBursts } from "../lambdas/bursts/burst-queries.js";
@@ -203,6 +203,23 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const processorFaults = createProcessorFaults({
       random: random.fork("crashes"),
       crashRate: options.crashRate,
+      // Past the fault proxy, strongly consistent: what the table holds when a claim was refused.
+      readClaim: async (key) => {
+        const [pk = "", sk = "", kind = ""] = key.split(" ");
+        if (dynamodb === undefined || pipeline === undefined) throw new Error("the pipeline is not up yet");
+        const { Item } = await dynamodb.send(
+          new GetItemCommand({
+            TableName: pipeline.state.stateTableName,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            ConsistentRead: true,
+          }),
+        );
+        const until = Item?.[`${kind}_claim_until`]?.N;
+        return {
+          ...(until === undefined ? {} : { until }),
+          done: Item?.[kind === "page" ? "paged_at" : "resolved_at"] !== undefined,
+        };
+      },
       explainError: (error, during) => {
         const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
         if (name === "RetryLaterError" && secondAppJwks.explains(message))

@@ -12,6 +12,7 @@ import { dynamodb } from "../../lambdas/runtime/aws-clients.js";
 import { RetryLaterError } from "../../lambdas/runtime/retry-later-error.js";
 import { FAULT_MARKER } from "../../soak/fault-proxy.js";
 import {
+  type ClaimOnTable,
   type ClientAttempt,
   claimWrites,
   createProcessorFaults,
@@ -21,7 +22,7 @@ import {
 } from "../../soak/processor-faults.js";
 import { createSeededRandom } from "../../soak/seeded-random.js";
 import { sqsRecord, webhookMessage } from "../helpers/prelude-events.js";
-import { createTestTables } from "../helpers/test-tables.js";
+import { createTestTables, localDynamoDb } from "../helpers/test-tables.js";
 
 let eventsTable: string;
 let stateTable: string;
@@ -342,9 +343,13 @@ describe("publish claims as the SDK calls name them", () => {
   const burst = "GROUP#app#migration BURST#2026-11-20T10:00:00.000Z";
 
   it("sees a claim taken, given back and made moot by the page or the resolve", () => {
-    expect(claimWrites({ Key: key, UpdateExpression: "SET resolve_claim_until = :until" })).toEqual([
-      { key: `${burst} resolve`, action: "take" },
-    ]);
+    expect(
+      claimWrites({
+        Key: key,
+        UpdateExpression: "SET resolve_claim_until = :until",
+        ExpressionAttributeValues: { ":until": { N: "1764000030000" } },
+      }),
+    ).toEqual([{ key: `${burst} resolve`, action: "take", until: "1764000030000" }]);
     expect(claimWrites({ Key: key, UpdateExpression: "REMOVE page_claim_until" })).toEqual([
       { key: `${burst} page`, action: "release" },
     ]);
@@ -401,7 +406,7 @@ describe("publish claims refused to a delivery", () => {
       dynamodb.send(
         new UpdateItemCommand({ TableName: stateTable, Key, UpdateExpression: "REMOVE page_claim_until" }),
       );
-    return { claim, complete, giveBack };
+    return { Key, claim, complete, giveBack };
   }
 
   /** A processor that claims and, refused, asks for a retry as the burst code does. */
@@ -535,6 +540,79 @@ describe("publish claims refused to a delivery", () => {
     const refused = faults.attempts().filter((attempt) => attempt.outcome === "failed");
     expect(refused).toHaveLength(1);
     expect(refused[0]?.explanation).toBe("waited for a publish claim held by invocation 2");
+  });
+
+  /** The claim as the table holds it, read past the handlers' client, as the soak reads it. */
+  const direct = localDynamoDb();
+  const readClaim = async (key: string): Promise<ClaimOnTable> => {
+    const [pk = "", sk = ""] = key.split(" ");
+    const { Item } = await direct.send(
+      new GetItemCommand({
+        TableName: stateTable,
+        Key: { pk: { S: pk }, sk: { S: sk } },
+        ConsistentRead: true,
+      }),
+    );
+    const until = Item?.page_claim_until?.N;
+    return { ...(until === undefined ? {} : { until }), done: Item?.paged_at !== undefined };
+  };
+
+  it("name the holder its own bookkeeping lost by reading the claim back: the take that wrote it", async () => {
+    const faults = createProcessorFaults({
+      random: createSeededRandom("read-back"),
+      crashRate: 0,
+      readClaim,
+    });
+    const { claim } = await burstItem();
+    // The first claim reaches the table, then its call fails with an error no injected fault explains: the
+    // soak cannot know that the claim is taken.
+    let lost = false;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
+        if (!lost && expression?.startsWith("SET page_claim_until")) {
+          lost = true;
+          throw new Error("the answer went astray (test)");
+        }
+        return output;
+      },
+      { step: "deserialize", name: "testLoseFirstClaimAnswer" },
+    );
+    try {
+      await faults.wrap(claiming(claim))(eventOf("first"), context);
+      await faults.wrap(claiming(claim))(eventOf("second"), context);
+    } finally {
+      dynamodb.middlewareStack.remove("testLoseFirstClaimAnswer");
+    }
+
+    const [, second] = faults.attempts();
+    expect(lost).toBe(true);
+    expect(second?.outcome).toBe("failed");
+    expect(second?.explanation).toMatch(/held by invocation \d+, whose claim the table holds \(read back\)$/);
+  });
+
+  it("leave a refusal unexplained when the claim on the table was written by no take the soak saw", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("stranger"), crashRate: 0, readClaim });
+    const { claim, Key } = await burstItem();
+    // Taken past the handlers' client: no SDK call the soak observes wrote it.
+    await direct.send(
+      new UpdateItemCommand({
+        TableName: stateTable,
+        Key,
+        UpdateExpression: "SET page_claim_until = :until",
+        ExpressionAttributeValues: { ":until": { N: String(Date.now() + 30_000) } },
+      }),
+    );
+
+    await faults.wrap(claiming(claim))(eventOf("refused"), context);
+
+    const [refused] = faults.attempts();
+    expect(refused?.outcome).toBe("failed");
+    expect(refused?.explanation).toBeUndefined();
+    expect(refused?.unexplained).toMatch(
+      /refused, holder unknown \(the table's claim, until \S+, was written by no take the soak saw\)/,
+    );
   });
 
   it("leave a refusal unexplained when the claim's work was already done: a retry for nothing", async () => {
