@@ -57,6 +57,8 @@ export interface Observed {
   readonly pages: readonly PageSeen[];
   /** Bursts still open in the state table at the end. */
   readonly openBursts: readonly string[];
+  /** Every burst item at the end, by group partition (`GROUP#<app>#<hook>`), as one line each. */
+  readonly burstsByGroup?: ReadonlyMap<string, readonly string[]>;
   /** What the dead-letter queue held before the redrive. */
   readonly deadLetters: readonly DeadLetter[];
   /** Messages left in the queues after the redrive (main queue and dead-letter queue). */
@@ -416,7 +418,14 @@ function checkPages(record: SoakRecord, observed: Observed): InvariantResult[] {
         .filter((page) => Math.abs(page.windowStartMs - cluster.firstMs) < 3_600_000)
         .map(describePage);
       const carriers = carriersOf(record, cluster).map((post) => `${post.label} (${fateOf(post, observed)})`);
-      const context = `; its failures came in ${carriers.join(", ")}; pages of its group within an hour: ${groupPages.join("; ") || "none"}`;
+      const stored = (observed.burstsByGroup?.get(`GROUP#${cluster.group.appId}#${cluster.group.hook}`) ?? [])
+        .filter(
+          (burst) =>
+            Math.abs(Date.parse(burst.slice("BURST#".length, burst.indexOf(" "))) - cluster.firstMs) <
+            3_600_000,
+        )
+        .join("; ");
+      const context = `; its failures came in ${carriers.join(", ")}; pages of its group within an hour: ${groupPages.join("; ") || "none"}; its group's bursts within an hour as stored: ${stored || "none"}`;
       return triggers.length === 0
         ? `${describeCluster(cluster)} was never paged${context}`
         : `${describeCluster(cluster)} was paged (${[...triggerKeys].join(", ")}) but never resolved${context}`;

@@ -55,11 +55,13 @@ export interface StateReadBack {
   readonly rejected: IntakeRecord[];
   /** `<pk> <sk>` of every burst whose status is still open. */
   readonly openBursts: string[];
+  /** Every burst item as the table holds it at the end, by group partition: the trail of a missed page. */
+  readonly burstsByGroup: Map<string, string[]>;
 }
 
 /** Quarantined and rejected input, and the bursts still open, from the state table. */
 export async function readState(client: DynamoDBClient, stateTableName: string): Promise<StateReadBack> {
-  const result: StateReadBack = { quarantined: [], rejected: [], openBursts: [] };
+  const result: StateReadBack = { quarantined: [], rejected: [], openBursts: [], burstsByGroup: new Map() };
   for (const item of await scanAll(client, stateTableName)) {
     const pk = text(item, "pk") ?? "";
     const sk = text(item, "sk") ?? "";
@@ -79,8 +81,13 @@ export async function readState(client: DynamoDBClient, stateTableName: string):
         reason: text(item, "reason") ?? "",
         ...(bodySha256 === undefined ? {} : { bodySha256 }),
       });
-    } else if (pk.startsWith("GROUP#") && sk.startsWith("BURST#") && text(item, "status") === "open") {
-      result.openBursts.push(`${pk} ${sk}`);
+    } else if (pk.startsWith("GROUP#") && sk.startsWith("BURST#")) {
+      if (text(item, "status") === "open") result.openBursts.push(`${pk} ${sk}`);
+      const fields = ["status", "delayed", "opened_at", "paged_at", "resolved_at", "last_failure_at"]
+        .map((name) => [name, text(item, name) ?? item[name]?.BOOL] as const)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => `${name} ${String(value)}`);
+      result.burstsByGroup.set(pk, [...(result.burstsByGroup.get(pk) ?? []), `${sk} (${fields.join(", ")})`]);
     }
   }
   return result;

@@ -500,6 +500,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       rejected: stateItems.rejected,
       pages,
       openBursts: stateItems.openBursts,
+      burstsByGroup: stateItems.burstsByGroup,
       deadLetters: deadMessages.map(toDeadLetter),
       leftInQueues,
       attempts: processorFaults.attempts(),
