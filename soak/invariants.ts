@@ -59,6 +59,8 @@ export interface Observed {
   readonly openBursts: readonly string[];
   /** Every burst item at the end, by group partition (`GROUP#<app>#<hook>`), as one line each. */
   readonly burstsByGroup?: ReadonlyMap<string, readonly string[]>;
+  /** Every answered write of a group's head (a burst opened or closed), by group partition: by whom, when. */
+  readonly headWrites?: ReadonlyMap<string, readonly { readonly by: string; readonly at: number }[]>;
   /** What the dead-letter queue held before the redrive. */
   readonly deadLetters: readonly DeadLetter[];
   /** Messages left in the queues after the redrive (main queue and dead-letter queue). */
@@ -425,7 +427,13 @@ function checkPages(record: SoakRecord, observed: Observed): InvariantResult[] {
             3_600_000,
         )
         .join("; ");
-      const context = `; its failures came in ${carriers.join(", ")}; pages of its group within an hour: ${groupPages.join("; ") || "none"}; its group's bursts within an hour as stored: ${stored || "none"}`;
+      const headWrites = (
+        observed.headWrites?.get(`GROUP#${cluster.group.appId}#${cluster.group.hook}`) ?? []
+      )
+        .filter((write) => write.at >= cluster.firstMs - 60_000 && write.at <= cluster.lastMs + 60_000)
+        .map((write) => `${write.by} at ${new Date(write.at).toISOString()}`)
+        .join(", ");
+      const context = `; its failures came in ${carriers.join(", ")}; pages of its group within an hour: ${groupPages.join("; ") || "none"}; its group's bursts within an hour as stored: ${stored || "none"}; its group's head written (a burst opened or closed) within a minute of it: ${headWrites || "never"}`;
       return triggers.length === 0
         ? `${describeCluster(cluster)} was never paged${context}`
         : `${describeCluster(cluster)} was paged (${[...triggerKeys].join(", ")}) but never resolved${context}`;

@@ -692,6 +692,8 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
       enabled = value;
     },
     attempts: (): readonly Attempt[] => attempts,
+    /** Every successful write of a burst group's head (a burst opened or closed), by whom and when answered. */
+    headWrites: (): ReadonlyMap<string, readonly { by: string; at: number }[]> => headMoves,
     stats: (): ProcessorFaultStats => ({
       invocations,
       crashes,

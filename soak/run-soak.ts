@@ -501,6 +501,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       pages,
       openBursts: stateItems.openBursts,
       burstsByGroup: stateItems.burstsByGroup,
+      headWrites: processorFaults.headWrites(),
       deadLetters: deadMessages.map(toDeadLetter),
       leftInQueues,
       attempts: processorFaults.attempts(),

@@ -266,6 +266,15 @@ describe("the soak's invariant checker", () => {
             [`BURST#${new Date(unpaged.firstMs - 60_000).toISOString()} (status closed, resolved_at later)`],
           ],
         ]),
+        headWrites: new Map([
+          [
+            `GROUP#${unpaged.group.appId}#${unpaged.group.hook}`,
+            [
+              { by: "the recovery schedule", at: unpaged.firstMs + 2_000 },
+              { by: "invocation 7", at: unpaged.firstMs - 3_600_000 },
+            ],
+          ],
+        ]),
       }),
       INVARIANTS.burstsPaged,
     );
@@ -276,6 +285,11 @@ describe("the soak's invariant checker", () => {
     // The trail for whoever reads it: the group's burst items as the table held them at the end.
     expect(result.counterexample).toContain("as stored: BURST#");
     expect(result.counterexample).toContain("(status closed, resolved_at later)");
+    // And when its group's head moved around it: a close that landed after the failures came, say.
+    expect(result.counterexample).toContain(
+      `head written (a burst opened or closed) within a minute of it: the recovery schedule at ${new Date(unpaged.firstMs + 2_000).toISOString()}`,
+    );
+    expect(result.counterexample).not.toContain("invocation 7 at");
   });
 
   it("reports a burst paged but never resolved, and one left open", () => {
