@@ -427,11 +427,34 @@ describe("publish claims refused to a delivery", () => {
       { throwOnFullBatchFailure: false },
     );
 
+  /**
+   * Runs `then` once, after DynamoDB answered the first call of the handlers' client whose update expression
+   * `matches` and before its caller sees the answer: `then` may hold the answer back, or throw as if it were
+   * lost. Returns how to take it off the client.
+   */
+  function afterFirstAnswer(matches: (expression: string) => boolean, then: () => unknown): () => void {
+    const name = `testAfterFirstAnswer-${randomUUID()}`;
+    let done = false;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression ?? "";
+        if (!done && matches(expression)) {
+          done = true;
+          await then();
+        }
+        return output;
+      },
+      { step: "deserialize", name },
+    );
+    return () => dynamodb.middlewareStack.remove(name);
+  }
+  const isClaim = (expression: string) => expression.startsWith("SET page_claim_until");
+
   it("explain a refusal by another invocation whose take the table holds but whose answer is still on its way", async () => {
     const faults = createProcessorFaults({ random: createSeededRandom("in-flight"), crashRate: 0 });
     const { claim } = await burstItem();
     // The first claim's answer is held back after DynamoDB wrote it, until the second claim was refused.
-    let holding = true;
     let written: () => void = () => {};
     const isWritten = new Promise<void>((resolve) => {
       written = resolve;
@@ -440,18 +463,10 @@ describe("publish claims refused to a delivery", () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        const output = await next(args);
-        if (holding) {
-          holding = false;
-          written();
-          await released;
-        }
-        return output;
-      },
-      { step: "deserialize", name: "testHoldFirstAnswer" },
-    );
+    const remove = afterFirstAnswer(isClaim, () => {
+      written();
+      return released;
+    });
     try {
       const first = faults.wrap(claiming(claim))(eventOf("first"), context);
       await isWritten;
@@ -459,7 +474,7 @@ describe("publish claims refused to a delivery", () => {
       release();
       await first;
     } finally {
-      dynamodb.middlewareStack.remove("testHoldFirstAnswer");
+      remove();
     }
 
     const [refused] = faults.attempts();
@@ -472,23 +487,15 @@ describe("publish claims refused to a delivery", () => {
     const { claim } = await burstItem();
     // The first claim reaches the table, then its connection is reset: the SDK retries, and is refused.
     let dropped = false;
-    dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        const output = await next(args);
-        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
-        if (!dropped && expression?.startsWith("SET page_claim_until")) {
-          dropped = true;
-          throw Object.assign(new Error("socket hang up (test)"), { code: "ECONNRESET", $metadata: {} });
-        }
-        return output;
-      },
-      { step: "deserialize", name: "testDropFirstClaimAnswer" },
-    );
+    const remove = afterFirstAnswer(isClaim, () => {
+      dropped = true;
+      throw Object.assign(new Error("socket hang up (test)"), { code: "ECONNRESET", $metadata: {} });
+    });
     try {
       await faults.wrap(claiming(claim))(eventOf("first"), context);
       await faults.wrap(claiming(claim))(eventOf("second"), context);
     } finally {
-      dynamodb.middlewareStack.remove("testDropFirstClaimAnswer");
+      remove();
     }
 
     const [first, second] = faults.attempts();
@@ -514,17 +521,12 @@ describe("publish claims refused to a delivery", () => {
     const answered = new Promise<void>((resolve) => {
       answer = resolve;
     });
-    dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        const output = await next(args);
-        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
-        if (expression === "REMOVE page_claim_until") {
-          reachedTable();
-          await answered;
-        }
-        return output;
+    const remove = afterFirstAnswer(
+      (expression) => expression === "REMOVE page_claim_until",
+      () => {
+        reachedTable();
+        return answered;
       },
-      { step: "deserialize", name: "testHoldGiveBack" },
     );
     try {
       const first = faults.wrap(claiming(claim, giveBack))(eventOf("takes and gives back"), context);
@@ -534,7 +536,7 @@ describe("publish claims refused to a delivery", () => {
       await first;
       await faults.wrap(claiming(claim))(eventOf("refused"), context);
     } finally {
-      dynamodb.middlewareStack.remove("testHoldGiveBack");
+      remove();
     }
 
     const refused = faults.attempts().filter((attempt) => attempt.outcome === "failed");
@@ -567,23 +569,15 @@ describe("publish claims refused to a delivery", () => {
     // The first claim reaches the table, then its call fails with an error no injected fault explains: the
     // soak cannot know that the claim is taken.
     let lost = false;
-    dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        const output = await next(args);
-        const expression = (args as { input?: { UpdateExpression?: string } }).input?.UpdateExpression;
-        if (!lost && expression?.startsWith("SET page_claim_until")) {
-          lost = true;
-          throw new Error("the answer went astray (test)");
-        }
-        return output;
-      },
-      { step: "deserialize", name: "testLoseFirstClaimAnswer" },
-    );
+    const remove = afterFirstAnswer(isClaim, () => {
+      lost = true;
+      throw new Error("the answer went astray (test)");
+    });
     try {
       await faults.wrap(claiming(claim))(eventOf("first"), context);
       await faults.wrap(claiming(claim))(eventOf("second"), context);
     } finally {
-      dynamodb.middlewareStack.remove("testLoseFirstClaimAnswer");
+      remove();
     }
 
     const [, second] = faults.attempts();
