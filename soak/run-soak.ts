@@ -61,8 +61,14 @@ export interface SoakOptions {
   readonly batches: number;
   /** How long the live phase runs, seconds. */
   readonly liveSeconds: number;
-  /** Share of requests to DynamoDB and SNS that get a fault. */
+  /** Share of requests to DynamoDB that get a fault. */
   readonly faultRate: number;
+  /**
+   * Share of requests to SNS that get a fault. A run publishes only a few times per burst, so SNS fails
+   * more often than DynamoDB to be reached at all.
+   * @default 4 × faultRate, at most 1
+   */
+  readonly snsFaultRate?: number;
   /** Probability that a processor invocation crashes after a random number of SDK calls. */
   readonly crashRate: number;
   /** Share of backlog posts (at least one if above 0) that crash the processor on every delivery until the redrive. */
@@ -193,7 +199,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     });
     proxies.push(dynamoProxy);
     // SNS sees one request per page, a few dozen a run: it fails four times as often, to be exercised at all.
-    const snsMode: FaultMode = { rate: Math.min(1, 4 * options.faultRate), weights: DEFAULT_FAULT_WEIGHTS };
+    const snsMode: FaultMode = { rate: snsFaultRate(options), weights: DEFAULT_FAULT_WEIGHTS };
     const snsProxy = await startFaultProxy({ service: "sns", random: random.fork("sns"), mode: snsMode });
     proxies.push(snsProxy);
     // Each app signs with its own key, as each Prelude app has its own JWKS; the first one is the dev key.
@@ -341,7 +347,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     const signedBacklog = backlog.filter((post) => post.kind === "signed");
     const poisonCount =
       options.poisonRate > 0 ? Math.max(1, Math.round(options.poisonRate * backlog.length)) : 0;
-    const poison = random.fork("poison").shuffle(signedBacklog).slice(0, poisonCount);
+    const poison = workload.poison(signedBacklog, poisonCount);
     processorFaults.addPoison(poison.map((post) => post.body));
     log(
       `backlog: sending ${backlog.length} posts (${workload.structures.length} structures in the timelines, ${poison.length} poison)…`,
@@ -753,6 +759,10 @@ function scheduleJwksOutage(
 }
 
 /** Every proxy fails every request for a while, then returns to its normal fault rate. */
+export function snsFaultRate(options: Pick<SoakOptions, "faultRate" | "snsFaultRate">): number {
+  return options.snsFaultRate ?? Math.min(1, 4 * options.faultRate);
+}
+
 function scheduleOutage(
   proxies: readonly (readonly [FaultProxy, FaultMode])[],
   afterMs: number,

@@ -1,4 +1,4 @@
-import type { SoakResult } from "./run-soak.js";
+import { type SoakResult, snsFaultRate } from "./run-soak.js";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -16,7 +16,7 @@ export function formatSummary(result: SoakResult): string {
     `${name} ${stats.requests} requests, injected ${list(stats.injected) || "none"}; slowest answer of the service itself ${stats.slowestUpstreamMs} ms`;
   const sdk = faults.processor;
   const lines = [
-    `hookwatch soak: seed ${options.seed}, ${options.batches} batches, ${options.liveSeconds} s live, fault rate ${options.faultRate}, crash rate ${options.crashRate}, poison rate ${options.poisonRate}, outage ${options.outageSeconds} s, JWKS outage ${options.jwksOutageSeconds} s, ${options.largePosts} large posts`,
+    `hookwatch soak: seed ${options.seed}, ${options.batches} batches, ${options.liveSeconds} s live, fault rate ${options.faultRate} (SNS ${snsFaultRate(options)}), crash rate ${options.crashRate}, poison rate ${options.poisonRate}, outage ${options.outageSeconds} s, JWKS outage ${options.jwksOutageSeconds} s, ${options.largePosts} large posts`,
     `took ${seconds(result.durationMs)} (${Object.entries(result.phases)
       .map(([phase, ms]) => `${phase} ${seconds(ms)}`)
       .join(", ")})`,

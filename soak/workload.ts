@@ -155,6 +155,12 @@ export interface Workload {
    * noise each (no transport failure, so the timelines stay as planned), each body under SQS's 1 MiB.
    */
   largePosts(count: number, phase: PlannedPost["phase"], nowMs: number): PlannedPost[];
+  /**
+   * Chooses up to `count` of `candidates` (signed posts) to be poison: each carries a valid event no other
+   * post carries, and that event is never sent again, so only the redrive of the poison's dead letter can
+   * store it. Copies of a poison post (same body) are poison too.
+   */
+  poison(candidates: readonly PlannedPost[], count: number): PlannedPost[];
 }
 
 /** How many events a large post carries, and the most bytes its body may have (SQS holds 1 MiB with attributes). */
@@ -441,6 +447,26 @@ export function createWorkload(options: WorkloadOptions): Workload {
   return {
     groups,
     structures,
+
+    poison(candidates, count) {
+      const carriers = new Map<string, Set<string>>();
+      for (const planned of sentPosts) {
+        if (planned.kind !== "signed") continue;
+        for (const event of planned.events)
+          carriers.set(event.raw, (carriers.get(event.raw) ?? new Set()).add(planned.body));
+      }
+      const ownsAnEvent = (planned: PlannedPost) =>
+        planned.kind === "signed" &&
+        planned.events.some((event) => event.verdict === "store" && carriers.get(event.raw)?.size === 1);
+      const chosen = random.fork("poison").shuffle(candidates.filter(ownsAnEvent)).slice(0, count);
+      const withdrawn = new Set(chosen.flatMap((planned) => planned.events.map((event) => event.raw)));
+      for (const [appId, events] of storedEvents)
+        storedEvents.set(
+          appId,
+          events.filter((event) => !withdrawn.has(event.raw)),
+        );
+      return chosen;
+    },
 
     backlog(count) {
       const perGroup = (every: number) => Math.max(1, Math.round(count / every));

@@ -11,7 +11,10 @@ const SHORT: Omit<SoakOptions, "log"> = {
   batches: 180,
   liveSeconds: 12,
   faultRate: 0.05,
-  crashRate: 0.08,
+  // A short run publishes about twenty times and starts about fifty invocations: these rates make a run
+  // without an SNS fault (0.65^20) or without a crash (0.85^50) a chance in thousands, not in a hundred.
+  snsFaultRate: 0.35,
+  crashRate: 0.15,
   poisonRate: 0.01,
   outageSeconds: 5,
   jwksOutageSeconds: 4,
