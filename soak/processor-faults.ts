@@ -350,6 +350,28 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
   }
 
   /**
+   * A window after a burst whose resolve fixed its end, retried until that burst's close lands: hookwatch's
+   * design, explained only if a resolve claim of that burst was taken and its close had not landed before
+   * this invocation began (an invocation that began after it reads the burst closed).
+   */
+  function explainBeingClosed(error: unknown, invocation: Invocation): string | undefined {
+    const { name, message = "" } = (error ?? {}) as { name?: string; message?: string };
+    const closing = /^the burst hookwatch:([^:\s]+):([^:\s]+):(\S+) ended at \S+ and is being closed/.exec(
+      message,
+    );
+    if (name !== "RetryLaterError" || closing === null) return undefined;
+    const key = `GROUP#${closing[1]}#${closing[2]} BURST#${closing[3]} resolve`;
+    const takers = [...new Set(takesByUntil.get(key)?.values() ?? [])];
+    const closed = completed.get(key);
+    if (takers.length === 0 || (closed !== undefined && closed.at < invocation.startedAt)) return undefined;
+    const when =
+      closed === undefined
+        ? "not closed yet"
+        : `closed by ${closed.by} ${closed.at - invocation.startedAt} ms after this invocation began`;
+    return `a window waited for the close of the burst before it, whose resolve ${takers.join(", ")} claimed (${when})`;
+  }
+
+  /**
    * Who holds a claim the table refused when the soak's own bookkeeping cannot name them: the claim is read
    * back, and the take that wrote its lease end is the holder (recorded, so later refusals name it too).
    * Otherwise what the table showed, for the counterexample.
@@ -658,7 +680,9 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
               from: invocation.startedAt,
               to: invocation.startedAt + durationMs,
               ...attemptOf(error),
-            }) ?? explainGroupMoved(error, invocation),
+            }) ??
+            explainGroupMoved(error, invocation) ??
+            explainBeingClosed(error, invocation),
         );
       }
       attempts.push({

@@ -4,7 +4,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { expiresAfterDays } from "../runtime/attribute-values.js";
+import { expiresAfterDays, type Item, readString } from "../runtime/attribute-values.js";
 import {
   type BurstRecord,
   type BurstSummary,
@@ -91,6 +91,45 @@ export async function claimPublish(
   nowMs: number,
   leaseMs: number,
 ): Promise<boolean> {
+  return (await takeClaim(tables, burst, kind, nowMs, leaseMs)) !== undefined;
+}
+
+/** A resolve claim taken, with the end the burst resolves at. */
+export interface ResolveClaim {
+  readonly endMs: number;
+  /** Whether an earlier claim had fixed that end already (its resolve may have gone out). */
+  readonly endFixedBefore: boolean;
+}
+
+/**
+ * Claims a burst's resolve and fixes where it ends: the first claim writes `endMs`, a later one (after a
+ * crash or a failed publish) keeps the end already written, so every resolve of a burst says the same.
+ * From then on the burst takes no failure later than its end plus the quiet period (`endsAtMs`).
+ */
+export async function claimResolve(
+  tables: BurstTables,
+  burst: BurstRecord,
+  endMs: number,
+  nowMs: number,
+  leaseMs: number,
+): Promise<ResolveClaim | undefined> {
+  const old = await takeClaim(tables, burst, "resolve", nowMs, leaseMs, endMs);
+  if (old === undefined) return undefined;
+  const fixed = readString(old, "resolve_end");
+  return fixed === undefined
+    ? { endMs, endFixedBefore: false }
+    : { endMs: Date.parse(fixed), endFixedBefore: true };
+}
+
+/** Takes a claim; returns the item as it was before (empty for none), or undefined when the claim is held. */
+async function takeClaim(
+  tables: BurstTables,
+  burst: BurstRecord,
+  kind: ClaimKind,
+  nowMs: number,
+  leaseMs: number,
+  resolveEndMs?: number,
+): Promise<Item | undefined> {
   const done = kind === "page" ? "paged_at" : "resolved_at";
   const claim = `${kind}_claim_until`;
   // A resolve waits for a reminder being sent: a trigger after the resolve would reopen the incident.
@@ -100,26 +139,44 @@ export async function claimPublish(
       : "";
   // A burst closed while silenced never pages, even for an invocation that read it open.
   const stillOpen = kind === "page" ? " AND attribute_exists(open_flag)" : "";
-  return writeIfConditionHolds(() =>
-    tables.client.send(
+  const fixEnd = resolveEndMs === undefined ? "" : ", resolve_end = if_not_exists(resolve_end, :end)";
+  let old: Item = {};
+  const taken = await writeIfConditionHolds(async () => {
+    const answer = await tables.client.send(
       new UpdateItemCommand({
         TableName: tables.stateTableName,
         Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
-        UpdateExpression: `SET ${claim} = :until`,
+        UpdateExpression: `SET ${claim} = :until${fixEnd}`,
         ConditionExpression: `attribute_exists(sk) AND attribute_not_exists(${done}) AND (attribute_not_exists(${claim}) OR ${claim} < :now)${noReminder}${stillOpen}`,
-        ExpressionAttributeValues: { ":until": { N: String(nowMs + leaseMs) }, ":now": { N: String(nowMs) } },
+        ExpressionAttributeValues: {
+          ":until": { N: String(nowMs + leaseMs) },
+          ":now": { N: String(nowMs) },
+          ...(resolveEndMs === undefined ? {} : { ":end": { S: iso(resolveEndMs) } }),
+        },
+        ...(resolveEndMs === undefined ? {} : { ReturnValues: "UPDATED_OLD" as const }),
       }),
-    ),
-  );
+    );
+    old = answer.Attributes ?? {};
+  });
+  return taken ? old : undefined;
 }
 
-/** Gives a claim back after a failed publish, so the next attempt need not wait for the lease. */
-export async function releaseClaim(tables: BurstTables, burst: BurstRecord, kind: ClaimKind): Promise<void> {
+/**
+ * Gives a claim back after a failed publish, so the next attempt need not wait for the lease. A resolve's
+ * end stays fixed (the publish may have reached SNS although it failed here), unless `withEnd`: the resolve
+ * was called off before anything went out.
+ */
+export async function releaseClaim(
+  tables: BurstTables,
+  burst: BurstRecord,
+  kind: ClaimKind,
+  withEnd = false,
+): Promise<void> {
   await tables.client.send(
     new UpdateItemCommand({
       TableName: tables.stateTableName,
       Key: { pk: { S: groupPartition(burst.group) }, sk: { S: burst.sk } },
-      UpdateExpression: `REMOVE ${kind}_claim_until`,
+      UpdateExpression: `REMOVE ${kind}_claim_until${withEnd ? ", resolve_end" : ""}`,
     }),
   );
 }

@@ -2,11 +2,11 @@ import type { BurstPage } from "../pages/burst-page.js";
 import type { Pager } from "../pages/pager.js";
 import type { BurstRule } from "../runtime/config.js";
 import type { Hook } from "../runtime/hooks.js";
-import { claimPublish, closeBurst, markPaged, releaseClaim } from "./burst-lifecycle.js";
+import { claimPublish, claimResolve, closeBurst, markPaged, releaseClaim } from "./burst-lifecycle.js";
 import { readBurst } from "./burst-queries.js";
 import type { BurstRecord, BurstSilence, BurstSummary, BurstTables } from "./burst-record.js";
 import { closeSilencedBurst, type SilenceDeps, silenceHolding, silenceToName } from "./burst-silencing.js";
-import { summarizeBurst } from "./failure-index.js";
+import { latestTransportFailure, summarizeBurst } from "./failure-index.js";
 
 export interface BurstPublishing extends SilenceDeps {
   readonly tables: BurstTables;
@@ -104,7 +104,8 @@ export async function publishTrigger(
 /**
  * Resolves a burst whose failures ended at `endMs`: its page first if that never went out, then
  * the resolve under the same dedup key, then the burst is closed. One that a silence holds is closed
- * with nothing sent. Returns the closed summary, or undefined when another invocation is already on it.
+ * with nothing sent. Returns the closed summary, or undefined when another invocation is already on it
+ * or the group failed again since `endMs` was read.
  */
 export async function resolveBurst(
   deps: BurstPublishing,
@@ -116,19 +117,11 @@ export async function resolveBurst(
     return closeQuietly(deps, burst, endMs, nowMs);
   }
   if (!(await publishTrigger(deps, burst, nowMs))) return undefined;
-  if (
-    !(await claimPublish(deps.tables, burst, "resolve", nowMs, deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS))
-  ) {
-    return undefined;
-  }
+  const end = await claimEnd(deps, burst, endMs, nowMs);
+  if (end === undefined) return undefined;
   let summary: BurstSummary;
   try {
-    summary = await summarizeBurst(
-      deps.tables,
-      burst.group,
-      burst.windowStartMs,
-      Math.max(endMs, burst.lastFailureMs),
-    );
+    summary = await summarizeBurst(deps.tables, burst.group, burst.windowStartMs, end);
     await deps.pager.publish(resolvePage(burst, summary, nowMs, deps.rules[burst.group.hook].runbookUrl));
   } catch (error) {
     await releaseClaim(deps.tables, burst, "resolve").catch(() => undefined);
@@ -138,6 +131,34 @@ export async function resolveBurst(
   return summary;
 }
 
+/**
+ * Claims a burst's resolve and fixes its end (`claimResolve`): from here on a failure after the end plus the
+ * quiet period waits for the close and opens a burst of its own instead of joining this one. A live burst's
+ * group may have failed again in a failure stored after `endMs` was read and taken in by the burst before
+ * the end was fixed: then it was not quiet, and the claim and the end are given back, unless an earlier
+ * claim fixed the end (its resolve may be out already). Returns the end to resolve at.
+ */
+async function claimEnd(
+  deps: BurstPublishing,
+  burst: BurstRecord,
+  endMs: number,
+  nowMs: number,
+): Promise<number | undefined> {
+  const leaseMs = deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
+  const claim = await claimResolve(deps.tables, burst, Math.max(endMs, burst.lastFailureMs), nowMs, leaseMs);
+  if (claim === undefined || claim.endFixedBefore || burst.delayed) return claim?.endMs;
+  let latest: number | undefined;
+  try {
+    latest = await latestTransportFailure(deps.tables, burst.group);
+  } catch (error) {
+    await releaseClaim(deps.tables, burst, "resolve", true).catch(() => undefined);
+    throw error;
+  }
+  if (latest === undefined || latest <= claim.endMs) return claim.endMs;
+  await releaseClaim(deps.tables, burst, "resolve", true);
+  return undefined;
+}
+
 /** A silenced burst that went quiet: closed under the resolve claim, with nothing published. */
 async function closeQuietly(
   deps: BurstPublishing,
@@ -145,14 +166,9 @@ async function closeQuietly(
   endMs: number,
   nowMs: number,
 ): Promise<BurstSummary | undefined> {
-  const leaseMs = deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
-  if (!(await claimPublish(deps.tables, burst, "resolve", nowMs, leaseMs))) return undefined;
-  const summary = await summarizeBurst(
-    deps.tables,
-    burst.group,
-    burst.windowStartMs,
-    Math.max(endMs, burst.lastFailureMs),
-  );
+  const end = await claimEnd(deps, burst, endMs, nowMs);
+  if (end === undefined) return undefined;
+  const summary = await summarizeBurst(deps.tables, burst.group, burst.windowStartMs, end);
   if (await closeSilencedBurst(deps.tables, burst, summary, nowMs)) return summary;
   await releaseClaim(deps.tables, burst, "resolve").catch(() => undefined);
   return undefined;

@@ -45,6 +45,11 @@ export interface BurstRecord {
   readonly openedAt: string;
   readonly pagedAt?: string;
   readonly resolvedAt?: string;
+  /**
+   * Where it ends, fixed by the first claim of its resolve (`resolve_end`): from then on it takes no failure
+   * later than this plus the quiet period, even while still open, and every resolve of it says this end.
+   */
+  readonly resolveEndMs?: number;
   /** How many reminders were claimed (sent, or being sent); absent before the first. */
   readonly remindersSent?: number;
   readonly lastReminderAt?: string;
@@ -86,6 +91,7 @@ export function toBurstRecord(item: Item): BurstRecord {
     .split(/#(?=[^#]+$)/) as [string, Hook];
   const pagedAt = readString(item, "paged_at");
   const resolvedAt = readString(item, "resolved_at");
+  const resolveEnd = readString(item, "resolve_end");
   const remindersSent = readNumber(item, "reminders_sent");
   const lastReminderAt = readString(item, "last_reminder_at");
   const silence = readString(item, "silence");
@@ -109,6 +115,7 @@ export function toBurstRecord(item: Item): BurstRecord {
     openedAt: text("opened_at"),
     ...(pagedAt === undefined ? {} : { pagedAt }),
     ...(resolvedAt === undefined ? {} : { resolvedAt }),
+    ...(resolveEnd === undefined ? {} : { resolveEndMs: Date.parse(resolveEnd) }),
     ...(remindersSent === undefined ? {} : { remindersSent }),
     ...(lastReminderAt === undefined ? {} : { lastReminderAt }),
     ...(silence === undefined ? {} : { silence: JSON.parse(silence) as BurstSilence }),

@@ -79,6 +79,7 @@ async function observeMessage(
   for (const failure of failures) byHook.set(failure.hook, [...(byHook.get(failure.hook) ?? []), failure]);
   for (const [hook, hookFailures] of byHook) {
     const group = { appId, hook };
+    const refreshed = new Set<string>();
     const rule = tracker.deps.rules[hook];
     const points = hookFailures
       .map((failure) => ({
@@ -87,7 +88,7 @@ async function observeMessage(
         key: failure.event.key,
       }))
       .sort((a, b) => a.t - b.t);
-    for (const point of points) await observeFailure(tracker, group, point, rule, points);
+    for (const point of points) await observeFailure(tracker, group, point, rule, points, refreshed);
   }
 }
 
@@ -98,9 +99,18 @@ async function observeFailure(
   failure: FailurePoint,
   rule: BurstRule,
   sameMessage: readonly FailurePoint[],
+  refreshed: Set<string>,
 ): Promise<void> {
-  const known = await burstsAround(tracker, group, failure.t, rule);
-  const covering = findCovering(known, failure.t, rule);
+  let known = await burstsAround(tracker, group, failure.t, rule);
+  let covering = findCovering(known, failure.t, rule);
+  if (covering && coveredUntil(covering, rule) === Number.POSITIVE_INFINITY && !refreshed.has(covering.sk)) {
+    // An open live burst takes every later failure until its resolve fixes its end. Read it again once per
+    // message, after the message's failures were stored: a resolve claimed since the invocation read it
+    // either sees these failures (and is called off) or is seen here (and they are not taken in).
+    refreshed.add(covering.sk);
+    known = await refreshBurst(tracker, group, covering);
+    covering = findCovering(known, failure.t, rule);
+  }
   if (covering) {
     await pageIfNeeded(tracker, group, covering);
     return;
@@ -109,16 +119,22 @@ async function observeFailure(
   if (window) await openWindow(tracker, group, failure, window, rule, sameMessage);
 }
 
-/**
- * The burst a failure at `t` belongs to: from a window before its start until it has been quiet. An open
- * live burst takes every later failure; a delayed one only its own run, even while a failed publish keeps it open.
- */
+/** The burst a failure at `t` belongs to: from a window before its start until it has been quiet. */
 function findCovering(bursts: readonly BurstRecord[], t: number, rule: BurstRule): BurstRecord | undefined {
   return bursts.find(
-    (burst) =>
-      t >= burst.windowStartMs - rule.windowSeconds * 1000 &&
-      ((burst.status === "open" && !burst.delayed) || t <= burst.lastFailureMs + rule.quietSeconds * 1000),
+    (burst) => t >= burst.windowStartMs - rule.windowSeconds * 1000 && t <= coveredUntil(burst, rule),
   );
+}
+
+/**
+ * The latest failure a burst takes in. An open live burst takes every later failure until a claim of its
+ * resolve fixes its end; then, as once closed, its run up to that end plus the quiet period. A delayed one
+ * only its own run, even while a failed publish keeps it open.
+ */
+function coveredUntil(burst: BurstRecord, rule: BurstRule): number {
+  if (burst.status === "open" && !burst.delayed && burst.resolveEndMs === undefined)
+    return Number.POSITIVE_INFINITY;
+  return Math.max(burst.lastFailureMs, burst.resolveEndMs ?? 0) + rule.quietSeconds * 1000;
 }
 
 /** Adds the failure to its window's bucket; returns the window that crosses the threshold, if one does now. */
@@ -204,6 +220,12 @@ async function freeGroupHead(
   const openSk = state.head.openBurstSk as string;
   const holder =
     state.bursts.find((burst) => burst.sk === openSk) ?? (await readBurst(deps.tables, group, openSk));
+  if (holder?.status === "open" && !holder.delayed && window.startMs > coveredUntil(holder, rule)) {
+    // Its resolve fixed its end and is going out: this window is a new outage, paged once the close lands.
+    throw new RetryLaterError(
+      `the burst ${holder.dedupKey} ended at ${new Date(holder.resolveEndMs ?? holder.lastFailureMs).toISOString()} and is being closed; the window from ${new Date(window.startMs).toISOString()} opens after it`,
+    );
+  }
   if (holder?.status !== "open" || !holder.delayed) {
     deps.onUnpagedWindow?.(group, window);
     return false;
@@ -240,6 +262,19 @@ async function pageIfNeeded(tracker: Tracker, group: Group, burst: BurstRecord):
   const state = await groupState(tracker, group);
   state.bursts = state.bursts.map((known) => (known.sk === burst.sk ? paged : known));
   return paged;
+}
+
+/** Reads one burst again, strongly consistent, into the invocation's view of its group. */
+async function refreshBurst(
+  tracker: Tracker,
+  group: Group,
+  burst: BurstRecord,
+): Promise<readonly BurstRecord[]> {
+  const fresh = await readBurst(tracker.deps.tables, group, burst.sk);
+  const state = await groupState(tracker, group);
+  if (fresh !== undefined)
+    state.bursts = state.bursts.map((known) => (known.sk === burst.sk ? fresh : known));
+  return state.bursts;
 }
 
 const groupKey = (group: Group) => `${group.appId}#${group.hook}`;

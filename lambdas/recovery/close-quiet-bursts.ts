@@ -29,12 +29,15 @@ export async function closeQuietBursts(deps: BurstPublishing, nowMs: number): Pr
       burst = { ...burst, pagedAt: new Date(nowMs).toISOString() };
     }
     const quietMs = deps.rules[burst.group.hook].quietSeconds * 1000;
+    // A burst whose resolve was claimed ends where that claim fixed it: the failures since wait for its close.
     // A delayed burst's failures are all in the past, and its group's newest failure may belong to a later
     // outage: it ends where its own run ends, as when the processor resolves it at once.
-    const latest = burst.delayed
-      ? await findBurstEnd(deps.tables, burst.group, burst.windowStartMs, quietMs, burst.lastFailureMs)
-      : Math.max((await latestTransportFailure(deps.tables, burst.group)) ?? 0, burst.lastFailureMs);
-    if (nowMs - latest >= quietMs) {
+    const latest =
+      burst.resolveEndMs ??
+      (burst.delayed
+        ? await findBurstEnd(deps.tables, burst.group, burst.windowStartMs, quietMs, burst.lastFailureMs)
+        : Math.max((await latestTransportFailure(deps.tables, burst.group)) ?? 0, burst.lastFailureMs));
+    if (burst.resolveEndMs !== undefined || nowMs - latest >= quietMs) {
       if (await resolveBurst(deps, burst, latest, nowMs)) resolved++;
     } else if ((await sendDueReminder(deps, burst, latest, nowMs)) !== undefined) {
       reminded++;

@@ -338,6 +338,81 @@ describe("a burst opening refused while the group's head moved", () => {
   });
 });
 
+describe("a window retried while the burst before it is being closed", () => {
+  const burstKey = () => ({
+    pk: { S: `GROUP#app_${randomUUID().slice(0, 8)}#migration` },
+    sk: { S: "BURST#2026-11-20T10:00:00.000Z" },
+  });
+  const resolveClaim = (Key: ReturnType<typeof burstKey>) =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName: stateTable,
+        Key,
+        UpdateExpression: "SET resolve_claim_until = :until, resolve_end = if_not_exists(resolve_end, :end)",
+        ExpressionAttributeValues: {
+          ":until": { N: String(Date.now() + 30_000) },
+          ":end": { S: "2026-11-20T10:00:04.000Z" },
+        },
+      }),
+    );
+  const close = (Key: ReturnType<typeof burstKey>) =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName: stateTable,
+        Key,
+        UpdateExpression: "SET resolved_at = :at REMOVE open_flag",
+        ExpressionAttributeValues: { ":at": { S: new Date().toISOString() } },
+      }),
+    );
+  /** A processor that retries a window as the burst tracker does while the burst before it is being closed. */
+  const waiting = (Key: ReturnType<typeof burstKey>) => (event: SQSEvent) =>
+    processPartialResponse(
+      event,
+      async () => {
+        const [, app, hook] = (Key.pk.S ?? "").split("#");
+        throw new RetryLaterError(
+          `the burst hookwatch:${app}:${hook}:2026-11-20T10:00:00.000Z ended at 2026-11-20T10:00:04.000Z and is being closed; the window from 2026-11-20T10:02:00.000Z opens after it`,
+        );
+      },
+      new BatchProcessor(EventType.SQS),
+      { throwOnFullBatchFailure: false },
+    );
+  const attemptOf = (faults: ReturnType<typeof createProcessorFaults>) =>
+    faults.attempts().find((candidate) => candidate.outcome === "failed");
+
+  it("is explained while a resolve claim of that burst was taken and its close had not landed", async () => {
+    const faults = createProcessorFaults({ random: createSeededRandom("closing"), crashRate: 0 });
+    const Key = burstKey();
+    await faults.wrap(async () => {
+      await resolveClaim(Key);
+      return { batchItemFailures: [] };
+    })(eventOf("resolver"), context);
+
+    await faults.wrap(waiting(Key))(eventOf("waiting"), context);
+
+    expect(attemptOf(faults)?.explanation).toMatch(
+      /^a window waited for the close of the burst before it, whose resolve invocation \d+ claimed \(not closed yet\)$/,
+    );
+  });
+
+  it("is left unexplained when no one claimed that burst's resolve, or its close landed before the invocation began", async () => {
+    const unclaimed = createProcessorFaults({ random: createSeededRandom("unclaimed"), crashRate: 0 });
+    await unclaimed.wrap(waiting(burstKey()))(eventOf("waiting"), context);
+    expect(attemptOf(unclaimed)?.unexplained).toContain("is being closed");
+
+    const closed = createProcessorFaults({ random: createSeededRandom("closed"), crashRate: 0 });
+    const Key = burstKey();
+    await closed.wrap(async () => {
+      await resolveClaim(Key);
+      await close(Key);
+      return { batchItemFailures: [] };
+    })(eventOf("resolver"), context);
+    await closed.wrap(waiting(Key))(eventOf("waiting"), context);
+    expect(attemptOf(closed)?.explanation).toBeUndefined();
+    expect(attemptOf(closed)?.unexplained).toContain("is being closed");
+  });
+});
+
 describe("publish claims as the SDK calls name them", () => {
   const key = { pk: { S: "GROUP#app#migration" }, sk: { S: "BURST#2026-11-20T10:00:00.000Z" } };
   const burst = "GROUP#app#migration BURST#2026-11-20T10:00:00.000Z";
