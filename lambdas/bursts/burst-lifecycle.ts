@@ -153,7 +153,8 @@ async function takeClaim(
           ":now": { N: String(nowMs) },
           ...(resolveEndMs === undefined ? {} : { ":end": { S: iso(resolveEndMs) } }),
         },
-        ...(resolveEndMs === undefined ? {} : { ReturnValues: "UPDATED_OLD" as const }),
+        // The whole item as it was: whether `resolve_end` was there before does not hang on what counts as updated.
+        ...(resolveEndMs === undefined ? {} : { ReturnValues: "ALL_OLD" as const }),
       }),
     );
     old = answer.Attributes ?? {};

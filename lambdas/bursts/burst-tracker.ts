@@ -59,10 +59,10 @@ interface Tracker {
 }
 
 /**
- * Burst detection for one invocation. A failure inside a known burst costs one cached read and no
- * write. Outside one, it joins its window's candidate bucket; the strongly consistent read that
- * follows sees every earlier candidate, so whichever failure crosses the threshold last sees it,
- * and the open transaction lets exactly one racer page.
+ * Burst detection for one invocation. A failure inside a known burst costs no write: the group is read
+ * once per invocation, and an open live burst again once per message. Outside one, a failure joins its
+ * window's candidate bucket; the strongly consistent read that follows sees every earlier candidate, so
+ * whichever failure crosses the threshold last sees it, and the open transaction lets exactly one racer page.
  */
 export function createBurstTracker(deps: BurstTrackerDeps): BurstObserver {
   const tracker: Tracker = { deps, states: new Map() };
