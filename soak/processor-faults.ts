@@ -363,7 +363,7 @@ export function createProcessorFaults(options: ProcessorFaultsOptions) {
     const key = `GROUP#${closing[1]}#${closing[2]} BURST#${closing[3]} resolve`;
     const takers = [...new Set(takesByUntil.get(key)?.values() ?? [])];
     const closed = completed.get(key);
-    if (takers.length === 0 || (closed !== undefined && closed.at < invocation.startedAt)) return undefined;
+    if (takers.length === 0 || (closed !== undefined && closed.at <= invocation.startedAt)) return undefined;
     const when =
       closed === undefined
         ? "not closed yet"
