@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { groupPartition } from "../lambdas/bursts/burst-record.js";
 import type { Hook } from "../lambdas/runtime/hooks.js";
 import type { PollerDelivery } from "../local/sqs-poller.js";
 import type { Attempt } from "./processor-faults.js";
@@ -420,16 +421,15 @@ function checkPages(record: SoakRecord, observed: Observed): InvariantResult[] {
         .filter((page) => Math.abs(page.windowStartMs - cluster.firstMs) < 3_600_000)
         .map(describePage);
       const carriers = carriersOf(record, cluster).map((post) => `${post.label} (${fateOf(post, observed)})`);
-      const stored = (observed.burstsByGroup?.get(`GROUP#${cluster.group.appId}#${cluster.group.hook}`) ?? [])
+      const partition = groupPartition(cluster.group);
+      const stored = (observed.burstsByGroup?.get(partition) ?? [])
         .filter(
           (burst) =>
             Math.abs(Date.parse(burst.slice("BURST#".length, burst.indexOf(" "))) - cluster.firstMs) <
             3_600_000,
         )
         .join("; ");
-      const headWrites = (
-        observed.headWrites?.get(`GROUP#${cluster.group.appId}#${cluster.group.hook}`) ?? []
-      )
+      const headWrites = (observed.headWrites?.get(partition) ?? [])
         .filter((write) => write.at >= cluster.firstMs - 60_000 && write.at <= cluster.lastMs + 60_000)
         .map((write) => `${write.by} at ${new Date(write.at).toISOString()}`)
         .join(", ");

@@ -86,14 +86,14 @@ export interface ProcessorFaultsOptions {
   /** Probability that an invocation dies after a random number of SDK calls. */
   readonly crashRate: number;
   /**
-   * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
-   * signature check that found a JWKS down during an injected outage); undefined when none does.
-   */
-  /**
    * Reads a claim back from the table (`key` as `claimWrites` names it), so a refusal whose holder the soak's
    * own bookkeeping cannot name is named by the take that wrote the claim the table holds.
    */
   readonly readClaim?: (key: string) => Promise<ClaimOnTable>;
+  /**
+   * Which injected fault, if any, explains a record's own error that is no SDK fault (for example a
+   * signature check that found a JWKS down during an injected outage); undefined when none does.
+   */
   readonly explainError?: (
     error: unknown,
     during: { readonly from: number; readonly to: number; readonly attempt?: ClientAttempt },

@@ -95,6 +95,11 @@ export const DEFAULT_SOAK_OPTIONS: Omit<SoakOptions, "log"> = {
   largePosts: 8,
 };
 
+/** SNS's fault rate: its own if set, else four times DynamoDB's (see `SoakOptions.snsFaultRate`). */
+export function snsFaultRate(options: Pick<SoakOptions, "faultRate" | "snsFaultRate">): number {
+  return options.snsFaultRate ?? Math.min(1, 4 * options.faultRate);
+}
+
 /** Short windows so that bursts open, go quiet and resolve within seconds; different per hook on purpose. */
 export const SOAK_RULES: WorkloadRules = {
   migration: { threshold: 4, windowSeconds: 6, quietSeconds: 6 },
@@ -198,7 +203,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       mode: normal,
     });
     proxies.push(dynamoProxy);
-    // SNS sees one request per page, a few dozen a run: it fails four times as often, to be exercised at all.
+    // SNS sees one request per page, a few dozen a run: by default it fails four times as often, to be exercised.
     const snsMode: FaultMode = { rate: snsFaultRate(options), weights: DEFAULT_FAULT_WEIGHTS };
     const snsProxy = await startFaultProxy({ service: "sns", random: random.fork("sns"), mode: snsMode });
     proxies.push(snsProxy);
@@ -759,10 +764,6 @@ function scheduleJwksOutage(
 }
 
 /** Every proxy fails every request for a while, then returns to its normal fault rate. */
-export function snsFaultRate(options: Pick<SoakOptions, "faultRate" | "snsFaultRate">): number {
-  return options.snsFaultRate ?? Math.min(1, 4 * options.faultRate);
-}
-
 function scheduleOutage(
   proxies: readonly (readonly [FaultProxy, FaultMode])[],
   afterMs: number,

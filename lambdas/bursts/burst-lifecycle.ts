@@ -104,7 +104,7 @@ export interface ResolveClaim {
 /**
  * Claims a burst's resolve and fixes where it ends: the first claim writes `endMs`, a later one (after a
  * crash or a failed publish) keeps the end already written, so every resolve of a burst says the same.
- * From then on the burst takes no failure later than its end plus the quiet period (`endsAtMs`).
+ * From then on the burst takes no failure later than its end plus the quiet period (`resolveEndMs`).
  */
 export async function claimResolve(
   tables: BurstTables,
