@@ -11,13 +11,11 @@ import {
 } from "../../soak/invariants.js";
 import type { Attempt } from "../../soak/processor-faults.js";
 import { createWorkload, type DeliveredPost, type SoakRecord, type Structure } from "../../soak/workload.js";
-
-const RULES = {
-  migration: { threshold: 4, windowSeconds: 6, quietSeconds: 6 },
-  "step-up": { threshold: 3, windowSeconds: 4, quietSeconds: 5 },
-} as const;
-const APPS = ["app_one", "app_two"] as const;
-const START = Date.parse("2026-11-20T10:00:00Z");
+import {
+  SOAK_TEST_APPS as APPS,
+  SOAK_TEST_RULES as RULES,
+  SOAK_TEST_START as START,
+} from "../helpers/soak-workload.js";
 
 /** A small record, delivered as the endpoint would answer each kind of post. */
 function deliveredRecord(seed = "checker"): SoakRecord {

@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createWorkload, type PlannedPost } from "../../soak/workload.js";
-
-const RULES = {
-  migration: { threshold: 4, windowSeconds: 6, quietSeconds: 6 },
-  "step-up": { threshold: 3, windowSeconds: 4, quietSeconds: 5 },
-} as const;
-const APPS = ["app_one", "app_two"] as const;
-const START = Date.parse("2026-11-20T10:00:00Z");
+import {
+  SOAK_TEST_APPS as APPS,
+  SOAK_TEST_RULES as RULES,
+  SOAK_TEST_START as START,
+} from "../helpers/soak-workload.js";
 
 /** Events a poison post carries that no post with another body carries: only its dead letter can store them. */
 function ownEvents(poison: PlannedPost, posts: readonly PlannedPost[]): string[] {
